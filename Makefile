@@ -1,0 +1,34 @@
+# `make test` and `make demo` set everything up themselves: only Python >= 3.10, git and make needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# stashapi 0.1.x installs the same module as stashapp-tools, so it lives in its own folder and
+# the tests that use it put that folder first on sys.path in a subprocess.
+ALT_STASHAPI := $(VENV)/alt/stashapi-0.1
+STAMP := $(VENV)/.installed
+
+.PHONY: test lint format venv clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		--target $(ALT_STASHAPI) stashapi==0.1.5
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) dist .pytest_cache .ruff_cache
