@@ -29,6 +29,9 @@ _LOGGED_HEADERS = (
 )
 
 
+_SECRET_PARAMS = {"x-plex-token", "apikey"}
+
+
 @dataclass
 class Request:
     method: str
@@ -264,7 +267,8 @@ class _Handler(BaseHTTPRequestHandler):
             RequestRecord(
                 method=request.method,
                 path=request.path,
-                query=request.query,
+                # image URLs carry the Plex token in the query; the log never keeps secrets
+                query=[(k, v) for k, v in request.query if k.lower() not in _SECRET_PARAMS],
                 headers={
                     k: v
                     for k in _LOGGED_HEADERS

@@ -1,0 +1,344 @@
+"""Plain data read from Plex XML: sections, full items, listing items, server identity.
+
+The parse functions take ElementTree elements of raw PMS answers and return frozen
+dataclasses; nothing here holds a plexapi object, so reading an attribute never costs a
+request. `PlexItemSnapshot.to_state()` feeds `plex.diff`.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from plex.diff import PlexItemState
+from plex.paths import PathStyle, detect_style
+
+__all__ = [
+    "SNAPSHOT_FIELDS",
+    "ListedItem",
+    "ListingPage",
+    "PartFile",
+    "PlexItemSnapshot",
+    "SectionInfo",
+    "ServerIdentity",
+    "ServerInfo",
+    "parse_identity",
+    "parse_items",
+    "parse_listing_page",
+    "parse_sections",
+    "parse_server",
+]
+
+# Scalar fields the sync writes, by Plex name (attribute names of <Video>).
+SNAPSHOT_FIELDS: tuple[str, ...] = (
+    "title",
+    "summary",
+    "originallyAvailableAt",
+    "year",
+    "userRating",
+    "studio",
+    "contentRating",
+)
+# Tag kinds (edit names) -> element names in the full item.
+_TAG_ELEMENTS = {"genre": "Genre", "actor": "Role", "collection": "Collection", "label": "Label"}
+
+
+def _int(raw: str | None) -> int | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        try:
+            return int(float(raw))
+        except ValueError:
+            return None
+
+
+def _float(raw: str | None) -> float | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        return None
+
+
+def _bool(raw: str | None) -> bool:
+    return (raw or "").strip().lower() in ("1", "true")
+
+
+@dataclass(frozen=True)
+class ServerIdentity:
+    """`GET /identity` (answered without a token): the cheap "is Plex up" probe."""
+
+    machine_identifier: str
+    version: str
+    claimed: bool
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """`GET /` as plexapi reads it at connect time (token checked)."""
+
+    machine_identifier: str
+    version: str
+    platform: str
+    friendly_name: str
+
+
+@dataclass(frozen=True)
+class SectionInfo:
+    """One library section and its `Location` paths in Plex's own syntax."""
+
+    id: int
+    title: str
+    type: str
+    locations: tuple[str, ...]
+    agent: str = ""
+    scanner: str = ""
+    language: str = ""
+    uuid: str = ""
+    refreshing: bool = False
+
+    @property
+    def is_movie(self) -> bool:
+        """Movie-type sections, which include "Other Videos" (agent none)."""
+        return self.type == "movie"
+
+    def style(self, platform: str | None = None) -> PathStyle:
+        """How this section spells paths: the one place the per-section style is decided."""
+        return detect_style(self.locations, platform)
+
+
+@dataclass(frozen=True)
+class PartFile:
+    """One Media/Part of an item: its file in Plex's form and size in bytes."""
+
+    file: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class PlexItemSnapshot:
+    """A full Plex item (`GET /library/metadata/{rk}`) as plain data."""
+
+    rating_key: int
+    section_id: int
+    title: str | None = None
+    summary: str | None = None
+    originally_available_at: str | None = None
+    year: int | None = None
+    user_rating: float | None = None
+    studio: str | None = None
+    content_rating: str | None = None
+    genres: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    collections: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    locked: frozenset[str] = frozenset()
+    files: tuple[PartFile, ...] = ()
+    thumb: str | None = None
+    art: str | None = None
+    guid: str | None = None
+    added_at: int | None = None
+    updated_at: int | None = None
+
+    def field_values(self) -> dict[str, object]:
+        """Scalar values by Plex field name (None = no value)."""
+        return {
+            "title": self.title,
+            "summary": self.summary,
+            "originallyAvailableAt": self.originally_available_at,
+            "year": self.year,
+            "userRating": self.user_rating,
+            "studio": self.studio,
+            "contentRating": self.content_rating,
+        }
+
+    def tags(self) -> dict[str, tuple[str, ...]]:
+        """Complete tag lists by edit name (`genre`, `actor`, `collection`, `label`)."""
+        return {
+            "genre": self.genres,
+            "actor": self.actors,
+            "collection": self.collections,
+            "label": self.labels,
+        }
+
+    def to_state(self) -> PlexItemState:
+        """The input `plex.diff.diff_item` expects (selected images unknown from this XML)."""
+        return PlexItemState(
+            rating_key=self.rating_key,
+            section_id=self.section_id,
+            fields=self.field_values(),
+            tags=self.tags(),
+            locked=self.locked,
+        )
+
+
+@dataclass(frozen=True)
+class ListedItem:
+    """A listing `<Video>` reduced to what the path index keeps (plex.md §6, §7).
+
+    Tag names are the listing's truncated lists: enough to tell "has at least one".
+    """
+
+    rating_key: int
+    files: tuple[PartFile, ...]
+    added_at: int
+    updated_at: int
+    title: str = ""
+    studio: str | None = None
+    summary_head: str | None = None
+    originally_available_at: str | None = None
+    year: int | None = None
+    content_rating: str | None = None
+    genres: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    collections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of `GET /library/sections/{id}/all`."""
+
+    section_id: int
+    offset: int
+    total_size: int | None  # None: the server omitted totalSize
+    items: list[ListedItem] = field(default_factory=list)
+
+
+def parse_identity(root: ET.Element) -> ServerIdentity:
+    return ServerIdentity(
+        machine_identifier=root.get("machineIdentifier", ""),
+        version=root.get("version", ""),
+        claimed=_bool(root.get("claimed")),
+    )
+
+
+def parse_server(root: ET.Element) -> ServerInfo:
+    return ServerInfo(
+        machine_identifier=root.get("machineIdentifier", ""),
+        version=root.get("version", ""),
+        platform=root.get("platform", ""),
+        friendly_name=root.get("friendlyName", ""),
+    )
+
+
+def parse_sections(root: ET.Element) -> list[SectionInfo]:
+    """Every `Directory` of `GET /library/sections`, in server order."""
+    sections: list[SectionInfo] = []
+    for directory in root.iter("Directory"):
+        key = _int(directory.get("key"))
+        if key is None:
+            continue
+        sections.append(
+            SectionInfo(
+                id=key,
+                title=directory.get("title", ""),
+                type=directory.get("type", ""),
+                locations=tuple(
+                    loc.get("path", "") for loc in directory.iter("Location") if loc.get("path")
+                ),
+                agent=directory.get("agent", ""),
+                scanner=directory.get("scanner", ""),
+                language=directory.get("language", ""),
+                uuid=directory.get("uuid", ""),
+                refreshing=_bool(directory.get("refreshing")),
+            )
+        )
+    return sections
+
+
+def _parts(video: ET.Element) -> tuple[PartFile, ...]:
+    return tuple(
+        PartFile(part.get("file", ""), _int(part.get("size")))
+        for media in video.iter("Media")
+        for part in media.iter("Part")
+        if part.get("file")
+    )
+
+
+def _tag_names(video: ET.Element, element: str) -> tuple[str, ...]:
+    return tuple(tag.get("tag", "") for tag in video.findall(element) if tag.get("tag"))
+
+
+def _text(raw: str | None) -> str | None:
+    return raw if raw else None
+
+
+def parse_items(root: ET.Element) -> list[PlexItemSnapshot]:
+    """Every `<Video>` of a `/library/metadata/{keys}` answer."""
+    container_section = _int(root.get("librarySectionID"))
+    snapshots: list[PlexItemSnapshot] = []
+    for video in root.findall("Video"):
+        rating_key = _int(video.get("ratingKey"))
+        if rating_key is None:
+            continue
+        section_id = _int(video.get("librarySectionID")) or container_section or 0
+        locked = frozenset(
+            f.get("name", "")
+            for f in video.findall("Field")
+            if f.get("name") and f.get("locked", "1") in ("1", "true")
+        )
+        snapshots.append(
+            PlexItemSnapshot(
+                rating_key=rating_key,
+                section_id=section_id,
+                title=_text(video.get("title")),
+                summary=_text(video.get("summary")),
+                originally_available_at=_text(video.get("originallyAvailableAt")),
+                year=_int(video.get("year")),
+                user_rating=_float(video.get("userRating")),
+                studio=_text(video.get("studio")),
+                content_rating=_text(video.get("contentRating")),
+                genres=_tag_names(video, _TAG_ELEMENTS["genre"]),
+                actors=_tag_names(video, _TAG_ELEMENTS["actor"]),
+                collections=_tag_names(video, _TAG_ELEMENTS["collection"]),
+                labels=_tag_names(video, _TAG_ELEMENTS["label"]),
+                locked=locked,
+                files=_parts(video),
+                thumb=_text(video.get("thumb")),
+                art=_text(video.get("art")),
+                guid=_text(video.get("guid")),
+                added_at=_int(video.get("addedAt")),
+                updated_at=_int(video.get("updatedAt")),
+            )
+        )
+    return snapshots
+
+
+SUMMARY_HEAD_CHARS = 120  # enough to judge "has a summary" without storing 10,000 characters
+
+
+def parse_listing_page(root: ET.Element, section_id: int, offset: int) -> ListingPage:
+    """A listing page; items without a ratingKey are skipped."""
+    items: list[ListedItem] = []
+    for video in root.iter("Video"):
+        rating_key = _int(video.get("ratingKey"))
+        if rating_key is None:
+            continue
+        summary = (video.get("summary") or "").strip()
+        items.append(
+            ListedItem(
+                rating_key=rating_key,
+                files=_parts(video),
+                added_at=_int(video.get("addedAt")) or 0,
+                updated_at=_int(video.get("updatedAt")) or _int(video.get("addedAt")) or 0,
+                title=video.get("title", ""),
+                studio=_text(video.get("studio")),
+                summary_head=summary[:SUMMARY_HEAD_CHARS] or None,
+                originally_available_at=_text(video.get("originallyAvailableAt")),
+                year=_int(video.get("year")),
+                content_rating=_text(video.get("contentRating")),
+                genres=_tag_names(video, "Genre"),
+                actors=_tag_names(video, "Role"),
+                collections=_tag_names(video, "Collection"),
+            )
+        )
+    return ListingPage(
+        section_id=section_id,
+        offset=_int(root.get("offset")) or offset,
+        total_size=_int(root.get("totalSize")),
+        items=items,
+    )

@@ -1,0 +1,115 @@
+"""One invocation end to end: stdin bytes → Invocation → route → handler → one result.
+
+Standard library only on the hook path. While a handler runs, `sys.stdout` and `sys.stderr`
+are log streams, so stray prints become redacted log lines and the real stdout receives
+nothing but the result object. Failures become one error line plus `{"error": ...}` and
+exit status 1 (SPEC §7).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from plugin.context import Context, SettingsSource
+from plugin.datadir import resolve_data_dir
+from plugin.dispatch import TASK, find_route, load_handler
+from plugin.errors import Stash2PlexError
+from plugin.invocation import parse_invocation
+from plugin.result import encode_result
+from plugin.settings_source import fetch_settings
+from stash.log import LogStream, StashLog
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import BinaryIO
+
+__all__ = ["run"]
+
+DependencyCheck = Callable[[Context], None]
+
+
+def _ensure_dependencies(ctx: Context) -> None:
+    from plugin.deps import ensure_dependencies
+
+    ensure_dependencies(ctx.plugin_dir, ctx.data_dir, ctx.log)
+
+
+def _handle(
+    raw: bytes,
+    log: StashLog,
+    plugin_dir: Path,
+    env: Mapping[str, str] | None,
+    settings_source: SettingsSource,
+    ensure_deps: DependencyCheck,
+) -> object:
+    invocation = parse_invocation(raw)
+    log.add_secret(invocation.session_cookie)
+    log.progress_enabled = invocation.is_task
+    route = find_route(invocation)
+    ctx = Context(
+        invocation=invocation,
+        log=log,
+        plugin_dir=plugin_dir,
+        data_dir=resolve_data_dir(plugin_dir, env),
+        settings_source=settings_source,
+    )
+    if route.kind != TASK:
+        return load_handler(route)(ctx)
+    ensure_deps(ctx)
+    from stash.log_bridge import bridge_python_logging, remove_bridge
+
+    bridge = bridge_python_logging(log)
+    try:
+        return load_handler(route)(ctx)
+    finally:
+        remove_bridge(bridge)
+
+
+def run(
+    raw: bytes,
+    *,
+    plugin_dir: Path,
+    stdout: BinaryIO,
+    stderr: BinaryIO,
+    env: Mapping[str, str] | None = None,
+    settings_source: SettingsSource | None = None,
+    ensure_deps: DependencyCheck | None = None,
+) -> int:
+    """Run one invocation; writes the result to `stdout`, logs to `stderr`; returns the exit
+    status. `settings_source` and `ensure_deps` are seams (defaults: Stash, real installs).
+    """
+    log = StashLog(stderr)
+    saved = sys.stdout, sys.stderr
+    streams = LogStream(log, "info", "[stdout] "), LogStream(log, "warning")
+    sys.stdout, sys.stderr = streams
+    code = 1
+    try:
+        output = _handle(
+            raw,
+            log,
+            plugin_dir,
+            env,
+            settings_source or fetch_settings,
+            ensure_deps or _ensure_dependencies,
+        )
+        result, code = encode_result(output, None, log.redactor.redact_obj), 0
+    except Stash2PlexError as exc:
+        message = str(exc) or type(exc).__name__
+        log.error(message)
+        result = encode_result(None, message, log.redactor.redact_obj)
+    except (Exception, SystemExit) as exc:  # a bug or a library's exit: still one result
+        import traceback
+
+        message = f"Internal error: {type(exc).__name__}: {exc}"
+        log.error(message + " (enable debug_logging for the traceback)")
+        log.debug(traceback.format_exc())
+        result = encode_result(None, message, log.redactor.redact_obj)
+    finally:
+        sys.stdout, sys.stderr = saved
+        for stream in streams:
+            stream.drain()
+    stdout.write(result)
+    stdout.flush()
+    return code

@@ -1,0 +1,101 @@
+"""What every handler receives: the invocation, the log, folders, and lazy settings access.
+
+Standard library only at import time. Settings come from a `SettingsSource` callable (the
+seam to Stash); reading them registers the Plex token with the redactor, applies
+`debug_logging`, and refreshes the settings snapshot the hook path reads. Hooks use
+`snapshot()` instead and never ask Stash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from plugin.datadir import ensure_data_dir
+from plugin.errors import ConfigError
+from plugin.invocation import Invocation
+from stash.log import StashLog
+
+TYPE_CHECKING = False  # typing and pydantic stay out of the hook path
+if TYPE_CHECKING:
+    from validation.coerce import ResolvedSettings
+    from validation.config import Stash2PlexConfig
+    from validation.snapshot import Snapshot
+
+__all__ = ["Context", "SettingsSource"]
+
+# Reads the plugin's stored settings map from Stash for a handler (see plugin.settings_source).
+SettingsSource = Callable[["Context"], Mapping[str, object]]
+
+
+class Context:
+    """Per-invocation services for a handler. Settings are read at most once."""
+
+    def __init__(
+        self,
+        invocation: Invocation,
+        log: StashLog,
+        plugin_dir: Path,
+        data_dir: Path,
+        settings_source: SettingsSource,
+    ) -> None:
+        self.invocation = invocation
+        self.log = log
+        self.plugin_dir = plugin_dir
+        self.data_dir = data_dir
+        self.settings_source = settings_source
+        self._resolved: ResolvedSettings | None = None
+        self._config: Stash2PlexConfig | None = None
+
+    def __repr__(self) -> str:
+        return f"Context({self.invocation!r}, data_dir={str(self.data_dir)!r})"
+
+    def ensure_data_dir(self) -> Path:
+        """The data folder, created if needed."""
+        return ensure_data_dir(self.data_dir)
+
+    def progress(self, fraction: float) -> None:
+        self.log.progress(fraction)
+
+    def snapshot(self) -> Snapshot:
+        """The settings snapshot (defaults when absent): the hook path's settings."""
+        from validation.snapshot import read_snapshot
+
+        snap = read_snapshot(self.data_dir)
+        if snap.problem:
+            self.log.debug(f"settings snapshot ignored: {snap.problem}")
+        return snap
+
+    def resolved_settings(self) -> ResolvedSettings:
+        """Stash's stored settings read leniently (warnings logged once). Raises StashError."""
+        if self._resolved is None:
+            from validation.coerce import resolve_settings
+
+            raw = self.settings_source(self)
+            if isinstance(raw, Mapping):
+                self.log.add_secret(str(raw.get("plex_token") or ""))
+            resolved = resolve_settings(raw, self.log.warning)
+            self.log.add_secret(str(resolved.values.get("plex_token") or ""))
+            self.log.debug_enabled = resolved.values.get("debug_logging") is True
+            self._refresh_snapshot(resolved)
+            self._resolved = resolved
+        return self._resolved
+
+    def config(self) -> Stash2PlexConfig:
+        """The validated config. Raises ConfigError when plex_url/plex_token are unusable."""
+        if self._config is None:
+            from validation.config import Stash2PlexConfig, config_error_message
+
+            resolved = self.resolved_settings()
+            if resolved.missing:
+                raise ConfigError(config_error_message(resolved))
+            self._config = Stash2PlexConfig(**resolved.values)  # type: ignore[arg-type]
+        return self._config
+
+    def _refresh_snapshot(self, resolved: ResolvedSettings) -> None:
+        from validation.snapshot import write_snapshot
+
+        try:
+            write_snapshot(self.ensure_data_dir(), resolved.values, configured=not resolved.missing)
+        except OSError as exc:
+            self.log.warning(f"Could not save the settings snapshot: {exc}")

@@ -1,0 +1,178 @@
+"""Parse the JSON object Stash writes to a plugin's stdin into an `Invocation`.
+
+Standard library only (every hook runs it). Every malformed input raises InvocationError
+with one clear line that never quotes the input (it carries the session cookie).
+Shapes follow reference/stash.md §2.1: `server_connection`, `args`, and for hooks
+`args.hookContext = {id, type, input, inputFields}`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from plugin.errors import InvocationError
+from plugin.record import Record
+
+__all__ = ["HookEvent", "Invocation", "InvocationError", "parse_invocation"]
+
+_HOW_TO_RUN = "Stash2Plex is started by Stash, which writes a JSON object to its stdin"
+
+
+class HookEvent(Record):
+    """`args.hookContext` of a hook invocation.
+
+    `id` is the entity id of this hook process (None when Stash omitted it, i.e. 0);
+    `input` is the mutation input as sent (object, list or None); `input_fields` the keys the
+    client actually sent (empty when Stash omitted them).
+    """
+
+    __slots__ = ("id", "input", "input_fields", "trigger")
+    _repr_hidden = ("input",)
+
+    def __init__(
+        self,
+        trigger: str,
+        id: int | None,
+        input: object = None,
+        input_fields: tuple[str, ...] = (),
+    ) -> None:
+        self.trigger = trigger
+        self.id = id
+        self.input = input
+        self.input_fields = input_fields
+
+    @property
+    def entity(self) -> str:
+        """`Scene` for `Scene.Update.Post`."""
+        return self.trigger.split(".", 1)[0]
+
+
+class Invocation(Record):
+    """One plugin process's input: a task (with `mode`) or a hook (with `hook`).
+
+    `server_connection` is Stash's object as received (it holds the session cookie: never
+    log it); `args` are the remaining arguments, every task value normally a string.
+    """
+
+    __slots__ = ("args", "hook", "mode", "server_connection")
+    _repr_hidden = ("server_connection",)
+
+    def __init__(
+        self,
+        server_connection: dict[str, object],
+        args: dict[str, object],
+        mode: str | None = None,
+        hook: HookEvent | None = None,
+    ) -> None:
+        self.server_connection = server_connection
+        self.args = args
+        self.mode = mode
+        self.hook = hook
+
+    @property
+    def is_hook(self) -> bool:
+        return self.hook is not None
+
+    @property
+    def is_task(self) -> bool:
+        return self.hook is None
+
+    @property
+    def session_cookie(self) -> str | None:
+        """The session cookie's value (for the redactor and Stash requests), if any."""
+        cookie = self.server_connection.get("SessionCookie")
+        value = cookie.get("Value") if isinstance(cookie, dict) else None
+        return value if isinstance(value, str) and value else None
+
+    @property
+    def plugin_dir(self) -> str | None:
+        value = self.server_connection.get("PluginDir")
+        return value if isinstance(value, str) and value else None
+
+
+def _kind(value: object) -> str:
+    return {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
+
+
+def _decode(raw: bytes) -> object:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvocationError(
+            f"stdin is not UTF-8 text (byte {exc.start}); {_HOW_TO_RUN}"
+        ) from None
+    if not text.strip():
+        raise InvocationError(f"stdin is empty; {_HOW_TO_RUN}")
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        where = f"line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else "input"
+        raise InvocationError(f"stdin is not JSON (error at {where}); {_HOW_TO_RUN}") from None
+
+
+def _parse_id(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise InvocationError("hookContext.id must be a number, got a boolean")
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip()) or None
+    if isinstance(value, str) and not value.strip():
+        return None  # the Clean task sends id "" inside input; be as tolerant here
+    raise InvocationError(f"hookContext.id must be a number, got {_kind(value)}")
+
+
+def _parse_hook(context: object) -> HookEvent:
+    if not isinstance(context, dict):
+        raise InvocationError(f"args.hookContext must be an object, got {_kind(context)}")
+    trigger = context.get("type")
+    if not isinstance(trigger, str) or not trigger.strip():
+        raise InvocationError("args.hookContext.type must name the trigger, e.g. Scene.Update.Post")
+    fields = context.get("inputFields")
+    if fields is None:
+        fields = []
+    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+        raise InvocationError("args.hookContext.inputFields must be a list of field names")
+    return HookEvent(
+        trigger=trigger.strip(),
+        id=_parse_id(context.get("id")),
+        input=context.get("input"),
+        input_fields=tuple(fields),
+    )
+
+
+def parse_invocation(raw: bytes) -> Invocation:
+    """The invocation in `raw` (stdin bytes). Raises InvocationError for any bad shape."""
+    document = _decode(raw)
+    if not isinstance(document, dict):
+        raise InvocationError(f"stdin must be a JSON object, got {_kind(document)}")
+    connection = document.get("server_connection")
+    if not isinstance(connection, dict):
+        raise InvocationError(
+            f"stdin has no server_connection object ({_kind(connection)}); {_HOW_TO_RUN}"
+        )
+    if "args" not in document:
+        raise InvocationError("stdin has no args object")
+    args = document["args"]
+    if not isinstance(args, dict):
+        raise InvocationError(f"args must be an object, got {_kind(args)}")
+    args = dict(args)
+    if "hookContext" in args:
+        hook = _parse_hook(args.pop("hookContext"))
+        return Invocation(server_connection=connection, args=args, hook=hook)
+    mode = args.get("mode")
+    if mode is None or (isinstance(mode, str) and not mode.strip()):
+        raise InvocationError("args.mode is missing: each task must set defaultArgs.mode")
+    if not isinstance(mode, str):
+        raise InvocationError(f"args.mode must be a string, got {_kind(mode)}")
+    return Invocation(server_connection=connection, args=args, mode=mode.strip())

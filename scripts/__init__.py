@@ -1,0 +1,1 @@
+"""Developer tools: packaging (`package.py`). Not shipped in the plugin zip."""

@@ -1,0 +1,264 @@
+"""Per-scene sync state in `sync_state.db`: what was last pushed to Plex for each scene.
+
+Per scene: the Stash `updated_at` that was synced (string and epoch), the Plex items written
+(section id, ratingKey), a fingerprint per pushed field and image, the entity ids pushed
+(performer/studio/tag/group, indexed so an entity rename or destroy finds its scenes), and
+the wall-clock time of the sync. `load_sync_timestamps` stays the one cheap SELECT the
+reconciliation detector needs. On first open, an earlier Stash2Plex's
+`sync_timestamps.json` in the same folder is migrated once (see sync_queue.legacy); the old
+file is never modified or deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from sync_queue.db import JOURNAL_AUTO, connect, ensure_schema, write_txn
+from sync_queue.legacy import LEGACY_FILE, read_legacy_timestamps
+from sync_queue.timeparse import parse_rfc3339
+
+__all__ = ["SYNC_STATE_FILE", "SceneSyncState", "SyncStateStore", "load_sync_timestamps"]
+
+SYNC_STATE_FILE = "sync_state.db"
+_MIGRATED_KEY = "legacy_sync_timestamps"
+_CHUNK = 500  # ids per IN (...) query: old SQLite builds allow 999 variables
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SceneSyncState:
+    """What was pushed for one scene. `updated_at_epoch` is derived from `updated_at` when None."""
+
+    scene_id: int
+    updated_at: str | None
+    updated_at_epoch: float | None
+    targets: tuple[tuple[int, int], ...] = ()  # (section id, ratingKey) of each Plex item
+    fingerprints: Mapping[str, str] = field(default_factory=dict)  # field or image → hash
+    entities: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # kind → sorted ids
+    last_synced_at: float = 0.0
+
+
+def _schema_v1(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "CREATE TABLE scene_state ("
+        " scene_id INTEGER PRIMARY KEY,"
+        " updated_at TEXT,"
+        " updated_at_epoch REAL,"
+        " targets TEXT NOT NULL,"
+        " fingerprints TEXT NOT NULL,"
+        " last_synced_at REAL NOT NULL)"
+    )
+    conn.execute(
+        "CREATE TABLE scene_entity ("
+        " kind TEXT NOT NULL, entity_id INTEGER NOT NULL, scene_id INTEGER NOT NULL,"
+        " PRIMARY KEY (kind, entity_id, scene_id)) WITHOUT ROWID"
+    )
+    conn.execute("CREATE INDEX scene_entity_scene ON scene_entity (scene_id)")
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+
+
+_MIGRATIONS = (_schema_v1,)
+
+
+class SyncStateStore:
+    """The sync state file of a data folder; `clock` stamps migrated rows' bookkeeping."""
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str],
+        *,
+        clock: Callable[[], float] = time.time,
+        busy_timeout: float = 30.0,
+        journal: str = JOURNAL_AUTO,
+        vfs: str | None = None,
+    ) -> None:
+        self.data_dir = os.fspath(data_dir)
+        self._clock = clock
+        path = os.path.join(self.data_dir, SYNC_STATE_FILE)
+        self._conn = connect(path, busy_timeout=busy_timeout, journal=journal, vfs=vfs)
+        try:
+            ensure_schema(self._conn, _MIGRATIONS)
+            self._migrate_legacy()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> SyncStateStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- reads ------------------------------------------------------------------------------
+
+    def get(self, scene_id: int) -> SceneSyncState | None:
+        return self.get_many([scene_id]).get(int(scene_id))
+
+    def get_many(self, scene_ids: Iterable[int]) -> dict[int, SceneSyncState]:
+        """States of the ids that have one (missing ids are simply absent)."""
+        ids = list(dict.fromkeys(int(s) for s in scene_ids))
+        rows: dict[int, tuple[object, ...]] = {}
+        entities: dict[int, dict[str, list[int]]] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in self._conn.execute(
+                "SELECT scene_id, updated_at, updated_at_epoch, targets, fingerprints,"
+                f" last_synced_at FROM scene_state WHERE scene_id IN ({marks})",
+                chunk,
+            ):
+                rows[row[0]] = row
+            for sid, kind, entity_id in self._conn.execute(
+                f"SELECT scene_id, kind, entity_id FROM scene_entity WHERE scene_id IN ({marks})",
+                chunk,
+            ):
+                entities.setdefault(sid, {}).setdefault(kind, []).append(entity_id)
+        return {sid: _decode(row, entities.get(sid, {})) for sid, row in rows.items()}
+
+    def scenes_with_entity(self, kind: str, entity_id: int) -> list[int]:
+        """Scenes whose last push included that performer/studio/tag/group (indexed)."""
+        rows = self._conn.execute(
+            "SELECT scene_id FROM scene_entity WHERE kind = ? AND entity_id = ? ORDER BY scene_id",
+            (kind, int(entity_id)),
+        )
+        return [int(row[0]) for row in rows.fetchall()]
+
+    def count(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM scene_state").fetchone()[0])
+
+    def sync_timestamps(self) -> dict[int, float]:
+        """Scene id → epoch of the Stash updated_at last synced (one SELECT)."""
+        rows = self._conn.execute(
+            "SELECT scene_id, updated_at_epoch FROM scene_state WHERE updated_at_epoch IS NOT NULL"
+        )
+        return dict(rows.fetchall())
+
+    # --- writes -----------------------------------------------------------------------------
+
+    def put(self, state: SceneSyncState) -> None:
+        self.put_many([state])
+
+    def put_many(self, states: Iterable[SceneSyncState]) -> int:
+        """Replace the states of a batch in one transaction; returns how many were written."""
+        batch = {s.scene_id: s for s in states}
+        if not batch:
+            return 0
+        rows = [_encode(state) for state in batch.values()]
+        links = [
+            (kind, int(entity_id), state.scene_id)
+            for state in batch.values()
+            for kind, ids in state.entities.items()
+            for entity_id in set(ids)
+        ]
+        with write_txn(self._conn):
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO scene_state (scene_id, updated_at, updated_at_epoch,"
+                " targets, fingerprints, last_synced_at) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            self._conn.executemany(
+                "DELETE FROM scene_entity WHERE scene_id = ?", [(sid,) for sid in batch]
+            )
+            self._conn.executemany(
+                "INSERT INTO scene_entity (kind, entity_id, scene_id) VALUES (?, ?, ?)", links
+            )
+        return len(batch)
+
+    def forget(self, scene_id: int) -> bool:
+        return self.forget_many([scene_id]) == 1
+
+    def forget_many(self, scene_ids: Iterable[int]) -> int:
+        """Drop the states of (destroyed) scenes; returns how many existed."""
+        keys = [(int(s),) for s in dict.fromkeys(scene_ids)]
+        if not keys:
+            return 0
+        with write_txn(self._conn):
+            cur = self._conn.executemany("DELETE FROM scene_state WHERE scene_id = ?", keys)
+            self._conn.executemany("DELETE FROM scene_entity WHERE scene_id = ?", keys)
+            return max(cur.rowcount, 0)
+
+    # --- the one-time migration -------------------------------------------------------------
+
+    def legacy_migration(self) -> str | None:
+        """Outcome of the sync_timestamps.json migration ("migrated N, skipped M",
+        "corrupt"), or None when none happened (no old file so far)."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (_MIGRATED_KEY,))
+        found = row.fetchone()
+        return None if found is None else str(found[0])
+
+    def _migrate_legacy(self) -> None:
+        path = os.path.join(self.data_dir, LEGACY_FILE)
+        if not os.path.exists(path) or self.legacy_migration() is not None:
+            return
+        try:
+            legacy = read_legacy_timestamps(path)
+        except OSError as exc:
+            _log.warning("Could not read %s (%s); will try again next time", LEGACY_FILE, exc)
+            return
+        with write_txn(self._conn):
+            if self.legacy_migration() is not None:  # another process migrated meanwhile
+                return
+            if legacy is None:
+                outcome = "corrupt"
+            else:
+                self._conn.executemany(
+                    "INSERT OR IGNORE INTO scene_state (scene_id, updated_at, updated_at_epoch,"
+                    " targets, fingerprints, last_synced_at) VALUES (?, NULL, ?, '[]', '{}', ?)",
+                    [(sid, epoch, epoch) for sid, epoch in legacy.entries.items()],
+                )
+                outcome = f"migrated {len(legacy.entries)}, skipped {legacy.skipped}"
+            self._conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)", (_MIGRATED_KEY, outcome)
+            )
+        if legacy is None:
+            _log.warning("%s from an earlier Stash2Plex is corrupt; nothing migrated", LEGACY_FILE)
+        else:
+            _log.info("Migrated %s from an earlier Stash2Plex: %s", LEGACY_FILE, outcome)
+
+
+def load_sync_timestamps(data_dir: str | os.PathLike[str]) -> dict[int, float]:
+    """Scene id → epoch seconds of the Stash updated_at last synced (one SELECT).
+
+    For scenes migrated from sync_timestamps.json the value is the old file's time, which
+    that plugin recorded when it synced (never earlier than the updated_at it pushed).
+    """
+    with SyncStateStore(data_dir) as store:
+        return store.sync_timestamps()
+
+
+def _encode(state: SceneSyncState) -> tuple[object, ...]:
+    epoch = state.updated_at_epoch
+    if epoch is None and state.updated_at is not None:
+        epoch = parse_rfc3339(state.updated_at)
+    targets = json.dumps([[int(s), int(k)] for s, k in state.targets])
+    fingerprints = json.dumps(dict(state.fingerprints), sort_keys=True)
+    return (
+        state.scene_id,
+        state.updated_at,
+        epoch,
+        targets,
+        fingerprints,
+        float(state.last_synced_at),
+    )
+
+
+def _decode(row: tuple[object, ...], entities: dict[str, list[int]]) -> SceneSyncState:
+    scene_id, updated_at, epoch, targets, fingerprints, last_synced_at = row
+    return SceneSyncState(
+        scene_id=int(scene_id),  # type: ignore[call-overload]
+        updated_at=None if updated_at is None else str(updated_at),
+        updated_at_epoch=None if epoch is None else float(epoch),  # type: ignore[arg-type]
+        targets=tuple((int(s), int(k)) for s, k in json.loads(str(targets))),
+        fingerprints=dict(json.loads(str(fingerprints))),
+        entities={kind: tuple(sorted(ids)) for kind, ids in sorted(entities.items())},
+        last_synced_at=float(last_synced_at),  # type: ignore[arg-type]
+    )

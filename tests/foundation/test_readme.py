@@ -1,0 +1,73 @@
+"""The README's generated tables equal the code tables; its quoted messages are real ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from plugin.errors import ConfigError, InvocationError
+from plugin.invocation import parse_invocation
+from plugin.manifest import (
+    GENERATED_SECTIONS,
+    README_FILES,
+    generated_section,
+    main,
+    update_generated_sections,
+)
+from sandbox.harness import REPO_ROOT
+from validation.config import load_config
+
+
+def _readme() -> Path:
+    """README.md once it carries the generated sections, else the draft in docs/."""
+    for name in README_FILES:
+        path = REPO_ROOT / name
+        if path.is_file() and "<!-- BEGIN settings-table" in path.read_text(encoding="utf-8"):
+            return path
+    raise AssertionError(f"no README with generated sections among {README_FILES}")
+
+
+@pytest.mark.parametrize("section", list(GENERATED_SECTIONS))
+def test_readme_tables_equal_their_rendering(section: str) -> None:
+    text = _readme().read_text(encoding="utf-8")
+    assert generated_section(text, section) == GENERATED_SECTIONS[section](), (
+        "README table is stale: run .venv/bin/python -m plugin.manifest --write"
+    )
+
+
+def test_update_replaces_only_the_marked_sections() -> None:
+    text = (
+        "intro\n<!-- BEGIN settings-table (generated) -->\nSTALE-ROW\n<!-- END settings-table -->\n"
+        "middle\n<!-- BEGIN tasks-table x -->\n<!-- END tasks-table -->\noutro\n"
+    )
+    updated = update_generated_sections(text)
+    assert updated.startswith("intro\n") and "\nmiddle\n" in updated and updated.endswith("outro\n")
+    assert (
+        "STALE-ROW" not in updated and "| `plex_url` |" in updated and "| View Status |" in updated
+    )
+    assert update_generated_sections(updated) == updated
+
+
+def test_check_mode_reports_stale_files(tmp_path: Path) -> None:
+    assert main(["--check"]) == 0
+    (tmp_path / "Stash2Plex.yml").write_text("name: stale\n")
+    assert main(["--check", "--root", str(tmp_path)]) == 1
+    assert main(["--write", "--root", str(tmp_path)]) == 0
+    assert main(["--check", "--root", str(tmp_path)]) == 0
+
+
+def test_messages_quoted_in_troubleshooting_are_the_real_ones() -> None:
+    text = _readme().read_text(encoding="utf-8")
+    with pytest.raises(ConfigError) as not_set:
+        load_config({}, lambda _: None)
+    assert str(not_set.value).startswith("Stash2Plex is not set up: plex_url is not set")
+    assert "`Stash2Plex is not set up: plex_url is not set ...`" in text
+    with pytest.raises(InvocationError) as empty:
+        parse_invocation(b"")
+    assert f"`{str(empty.value).split(', which')[0]} ...`" in text
+    warnings: list[str] = []
+    load_config(
+        {"plex_url": "http://p", "plex_token": "tokenvalue", "max_retries": "abc"}, warnings.append
+    )
+    assert f"`{warnings[0]}`" in text
