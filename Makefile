@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 ALT_STASHAPI := $(VENV)/alt/stashapi-0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint format venv clean
+.PHONY: test lint format venv clean package bench demo
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,17 @@ format: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -q
+
+demo: $(STAMP)
+	$(BIN)/python -m demo
+
+package: $(STAMP)
+	$(BIN)/python scripts/package.py --out dist
+
+bench: $(STAMP)
+	$(BIN)/python bench/hook_latency.py
+	$(BIN)/python bench/index_build.py
+	$(BIN)/python bench/sync.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .ruff_cache

@@ -25,6 +25,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import BinaryIO
 
+    from worker.services import WorkerServices
+
 __all__ = ["run"]
 
 DependencyCheck = Callable[[Context], None]
@@ -43,6 +45,7 @@ def _handle(
     env: Mapping[str, str] | None,
     settings_source: SettingsSource,
     ensure_deps: DependencyCheck,
+    services: WorkerServices | None,
 ) -> object:
     invocation = parse_invocation(raw)
     log.add_secret(invocation.session_cookie)
@@ -54,6 +57,7 @@ def _handle(
         plugin_dir=plugin_dir,
         data_dir=resolve_data_dir(plugin_dir, env),
         settings_source=settings_source,
+        services=services,
     )
     if route.kind != TASK:
         return load_handler(route)(ctx)
@@ -76,9 +80,11 @@ def run(
     env: Mapping[str, str] | None = None,
     settings_source: SettingsSource | None = None,
     ensure_deps: DependencyCheck | None = None,
+    services: WorkerServices | None = None,
 ) -> int:
     """Run one invocation; writes the result to `stdout`, logs to `stderr`; returns the exit
-    status. `settings_source` and `ensure_deps` are seams (defaults: Stash, real installs).
+    status. `settings_source`, `ensure_deps` and `services` (the worker's parts, e.g. its
+    Plex step) are seams (defaults: Stash, real installs, production parts).
     """
     log = StashLog(stderr)
     saved = sys.stdout, sys.stderr
@@ -93,6 +99,7 @@ def run(
             env,
             settings_source or fetch_settings,
             ensure_deps or _ensure_dependencies,
+            services,
         )
         result, code = encode_result(output, None, log.redactor.redact_obj), 0
     except Stash2PlexError as exc:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from validation.coerce import ResolvedSettings
     from validation.config import Stash2PlexConfig
     from validation.snapshot import Snapshot
+    from worker.services import WorkerServices
 
 __all__ = ["Context", "SettingsSource"]
 
@@ -38,12 +39,15 @@ class Context:
         plugin_dir: Path,
         data_dir: Path,
         settings_source: SettingsSource,
+        services: WorkerServices | None = None,
     ) -> None:
         self.invocation = invocation
         self.log = log
         self.plugin_dir = plugin_dir
         self.data_dir = data_dir
         self.settings_source = settings_source
+        # The worker's replaceable parts (tests inject a scripted Plex step); None = defaults.
+        self.services = services
         self._resolved: ResolvedSettings | None = None
         self._config: Stash2PlexConfig | None = None
 

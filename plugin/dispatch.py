@@ -67,10 +67,78 @@ ROUTES: tuple[Route, ...] = (
     Route(HOOK, "Scene.Destroy.Post", _SCENE_HOOK, SCENE_HOOK_NAME, SCENE_HOOK_DESCRIPTION),
     Route(
         TASK,
+        "process_queue",
+        "worker.tasks:process_queue",
+        "Stash2Plex: Process Queue",
+        "Pushes the queued scene changes to Plex. Started automatically after edits; "
+        "run it by hand after fixing a problem.",
+    ),
+    Route(
+        TASK,
+        "sync_all",
+        "worker.tasks:sync_all",
+        "Sync All Scenes",
+        "Queues every Stash scene and pushes it to Plex.",
+    ),
+    Route(
+        TASK,
+        "sync_recent",
+        "worker.tasks:sync_recent",
+        "Sync Recent Scenes (24 h)",
+        "Queues the scenes updated in the last 24 hours and pushes them to Plex.",
+    ),
+    Route(
+        TASK,
         "status",
         "plugin.status:run_status",
         "View Status",
-        "Shows the effective settings, version and data folder in the log.",
+        "Shows the settings, the queue, recent failures and the last run in the log.",
+    ),
+    Route(
+        TASK,
+        "retry_failed",
+        "plugin.queue_tasks:retry_failed",
+        "Retry Failed",
+        "Queues every failed scene again with fresh attempts.",
+    ),
+    Route(
+        TASK,
+        "clear_queue",
+        "plugin.queue_tasks:clear_queue",
+        "Clear Queue",
+        "Forgets every pending scene change (the failed list stays).",
+    ),
+    Route(
+        TASK,
+        "clear_failed",
+        "plugin.queue_tasks:clear_failed",
+        "Clear Failed",
+        "Empties the failed list without retrying.",
+    ),
+    Route(
+        TASK,
+        "unlock_fields",
+        "plex.tasks:run_unlock_fields",
+        "Unlock Plex Fields",
+        "Removes the field locks Stash2Plex set in Plex (before uninstalling the plugin); "
+        "Plex agents may then change those fields again.",
+    ),
+    Route(
+        TASK,
+        "purge_failed",
+        "plugin.queue_tasks:purge_failed",
+        "Purge Old Failed (30 days)",
+        "Removes failed entries whose last attempt is older than 30 days.",
+        (("days", "30"),),
+    ),
+    Route(
+        TASK,
+        "health_check",
+        "doctor.task:run_health_check",
+        "Health Check",
+        "Checks Stash, the settings, Plex (token, permission, libraries) and how Stash's "
+        "files match Plex's; suggests the path_map; ends with a verdict. Changes nothing in "
+        "Stash or Plex.",
     ),
 )
 
@@ -78,6 +146,16 @@ ROUTES: tuple[Route, ...] = (
 def _short(text: str | None, limit: int = 60) -> str:
     quoted = repr(text)
     return quoted if len(quoted) <= limit else quoted[: limit - 1] + "…"
+
+
+def _known(keys: list[str], limit: int = 90) -> str:
+    """The known keys for an error line, cut (with a count) so the line stays short."""
+    shown: list[str] = []
+    for key in keys:
+        if len(", ".join([*shown, key])) > limit:
+            return f"{', '.join(shown)} … (+{len(keys) - len(shown)} more)"
+        shown.append(key)
+    return ", ".join(shown)
 
 
 def hook_routes() -> list[Route]:
@@ -95,12 +173,12 @@ def find_route(invocation: Invocation) -> Route:
         for route in hook_routes():
             if route.key == trigger:
                 return route
-        known = ", ".join(r.key for r in hook_routes())
+        known = _known([r.key for r in hook_routes()])
         raise UnknownMode(f"no handler for hook trigger {_short(trigger)} (handled: {known})")
     for route in task_routes():
         if route.key == invocation.mode:
             return route
-    known = ", ".join(r.key for r in task_routes())
+    known = _known([r.key for r in task_routes()])
     raise UnknownMode(f"unknown task mode {_short(invocation.mode)} (known modes: {known})")
 
 

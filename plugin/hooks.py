@@ -1,19 +1,31 @@
 """Hook handlers: turn a scene hook into recorded work, fast, with the standard library only.
 
-A hook never talks to Plex and never fetches the scene: it records ids and exits (SPEC §2.1).
+A hook never talks to Plex and never fetches the scene (SPEC §2.1): it records ids in the
+inbox (one short transaction), asks the reconciliation scheduler whether a run is due (a
+JSON read, only when automatic reconciliation is on), applies the wake-up rule
+(`worker.wakeup`: usually a marker file read, at most two GraphQL calls of ≤ 2 s) and exits.
 For a bulk edit the first hook records every id of `hookContext.input.ids` (later hooks of
-the same bulk then find nothing new); `Scene.Destroy.Post` records only its own id.
+the same bulk then find nothing new); `Scene.Destroy.Post` records only its own id (the
+worker forgets its sync state and drops its pending work). Stash unreachable: the work is
+recorded, one warning, exit 0. No wake-up while the settings snapshot says Plex is not set
+up or `paused` is on; the work is recorded all the same.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from plugin.context import Context
 from plugin.errors import InvocationError
 from plugin.invocation import HookEvent
 
-__all__ = ["handle_scene_hook", "record_event", "scene_ids_of"]
+TYPE_CHECKING = False  # typing costs a hook process milliseconds
+if TYPE_CHECKING:
+    from sync_queue.inbox import Inbox
+    from validation.snapshot import Snapshot
+
+__all__ = ["handle_scene_hook", "record_event", "scene_ids_of", "wake_if_due"]
 
 DESTROY = "Scene.Destroy.Post"
 
@@ -59,13 +71,55 @@ def scene_ids_of(event: HookEvent) -> tuple[list[int], int]:
     return unique, len(bad)
 
 
-def record_event(data_dir: Path, event: HookEvent) -> list[int]:
-    """Seam: record the event's scenes as pending work and return their ids.
+def record_event(data_dir: Path, event: HookEvent, inbox: Inbox | None = None) -> list[int]:
+    """Record the event's scenes as pending work in the inbox; returns their ids.
 
-    The coordinator wires `sync_queue.inbox` here; until then it only validates.
+    A bulk input (`ids`, or a `scenesUpdate` list) goes through `Inbox.record_bulk` with the
+    ids in input order, so its first hook records them all and the others nothing new.
     """
     ids, _ = scene_ids_of(event)
+    from sync_queue.inbox import Inbox, bulk_signature
+
+    owned = inbox is None
+    box = Inbox(data_dir) if inbox is None else inbox
+    try:
+        if event.trigger == DESTROY:
+            box.record("scene_destroy", ids, event.trigger)
+            return ids
+        _, bulk = _input_ids(event)
+        if bulk and event.id is not None:
+            signature = bulk_signature("scene", bulk, event.input)
+            box.record_bulk("scene", bulk, signature, event.id, reason=event.trigger)
+        else:
+            box.record("scene", ids, event.trigger)
+    finally:
+        if owned:
+            box.close()
     return ids
+
+
+def wake_if_due(ctx: Context, snapshot: Snapshot, inbox: Inbox) -> str | None:
+    """The wake-up rule after recording; returns what happened, or None (nothing due).
+
+    Closes `inbox` first: no database handle is held across a GraphQL call.
+    """
+    now = time.time()
+    due = inbox.has_due(now)
+    inbox.close()
+    settings = snapshot.settings
+    if not due and settings.get("reconcile_interval", "never") != "never":
+        from reconciliation.scheduler import ReconciliationScheduler
+
+        scheduler = ReconciliationScheduler(ctx.data_dir, warn=ctx.log.warning)
+        due = scheduler.decide(settings, now) is not None
+    if not due:
+        return None
+    from worker.wakeup import wake_blocker, wake_worker
+
+    blocker = wake_blocker(ctx.data_dir, snapshot, now)
+    if blocker is not None:
+        return f"not woken ({blocker})"
+    return wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log, now=now)
 
 
 def handle_scene_hook(ctx: Context) -> dict[str, object]:
@@ -73,12 +127,22 @@ def handle_scene_hook(ctx: Context) -> dict[str, object]:
     event = ctx.invocation.hook
     if event is None:
         raise InvocationError("the scene hook handler needs a hook invocation")
-    ctx.log.debug_enabled = ctx.snapshot().settings.get("debug_logging") is True
+    snapshot = ctx.snapshot()
+    ctx.log.debug_enabled = snapshot.settings.get("debug_logging") is True
     _, ignored = scene_ids_of(event)
     if ignored:
         ctx.log.warning(f"{event.trigger}: ignored {ignored} malformed scene id(s) in the input")
-    ids = record_event(ctx.data_dir, event)
-    ctx.log.debug(f"{event.trigger}: recorded scene(s) {_preview(ids)}")
+    from sync_queue.inbox import Inbox
+
+    inbox = Inbox(ctx.ensure_data_dir())
+    try:
+        ids = record_event(ctx.data_dir, event, inbox)
+        ctx.log.debug(f"{event.trigger}: recorded scene(s) {_preview(ids)}")
+        woke = wake_if_due(ctx, snapshot, inbox)
+    finally:
+        inbox.close()
+    if woke is not None:
+        ctx.log.debug(f"{event.trigger}: wake-up: {woke}")
     return {"hook": event.trigger, "scene_ids": ids}
 
 

@@ -1,25 +1,39 @@
-"""Seam: where a task gets the plugin's stored settings map from Stash.
+"""Where a task gets the plugin's stored settings map from Stash: one stdlib GraphQL request.
 
 The settings live only in Stash (`configuration { plugins(include: ["Stash2Plex"]) }`,
-reference/stash.md §4); stdin carries none. The GraphQL access package (`stash/`) provides
-the real reader; the coordinator wires it here. It receives the handler's Context, so it can
-build its client from `ctx.invocation.server_connection` and register the secrets it learns
-(ApiKey) with `ctx.log`. Tests pass their own callable to `plugin.app.run(settings_source=...)`.
+reference/stash.md §4); stdin carries none. Read over `stash.hookcalls` (standard library,
+one request) rather than the stashapi gateway, so a task still learns its settings — and
+can say what is wrong — when stashapi is broken or missing (reference/stash.md §11.21).
+Tests pass their own callable to `plugin.app.run(settings_source=...)`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from plugin.errors import StashUnavailable
+from plugin import PLUGIN_ID
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from plugin.context import Context
 
-__all__ = ["fetch_settings"]
+__all__ = ["SETTINGS_QUERY", "SETTINGS_TIMEOUT_S", "fetch_settings"]
+
+SETTINGS_QUERY = "query PluginSettings($ids: [ID!]) { configuration { plugins(include: $ids) } }"
+# Tasks, not hooks, read settings: a busy Stash (a scan running) may take a while to answer.
+SETTINGS_TIMEOUT_S = 15.0
 
 
 def fetch_settings(ctx: Context) -> Mapping[str, object]:
     """The stored settings of this plugin (`{}` when never saved). Raises StashError."""
-    raise StashUnavailable("reading the plugin settings from Stash is not wired up yet")
+    from stash.connection import StashEndpoint
+    from stash.hookcalls import post_graphql
+
+    endpoint = StashEndpoint.from_server_connection(ctx.invocation.server_connection)
+    for secret in endpoint.secrets():
+        ctx.log.add_secret(secret)
+    data = post_graphql(endpoint, SETTINGS_QUERY, {"ids": [PLUGIN_ID]}, timeout=SETTINGS_TIMEOUT_S)
+    configuration = data.get("configuration")
+    plugins = configuration.get("plugins") if isinstance(configuration, dict) else None
+    values = plugins.get(PLUGIN_ID) if isinstance(plugins, dict) else None
+    return dict(values) if isinstance(values, dict) else {}

@@ -1,8 +1,10 @@
-"""The "View Status" task: version, data folder and effective settings, secrets masked.
+"""The "View Status" task: version, data folder, effective settings (secrets masked), and
+the queue: counts, recent failures, Plex circuit, last worker run.
 
 Task side (may import pydantic). Stash shows a task's output only at debug level, so the
-summary is also logged at info. Later issues add their sections (queue, reconciliation) by
-extending `collect_status`.
+summary is also logged at info. Later issues add their sections (reconciliation) by
+extending `collect_status`. Like every invocation, it applies the wake-up rule when it
+finds due work nobody is processing.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ def collect_status(ctx: Context) -> dict[str, object]:
         "python": sys.version.split()[0],
         "data_dir": str(ctx.data_dir),
     }
+    _add_queue(ctx, status)
     try:
         resolved = ctx.resolved_settings()
     except Stash2PlexError as exc:
@@ -44,6 +47,40 @@ def collect_status(ctx: Context) -> dict[str, object]:
     return status
 
 
+def _add_queue(ctx: Context, status: dict[str, object]) -> None:
+    import sqlite3
+
+    from worker.status_info import queue_status
+
+    try:
+        status["queue"] = queue_status(ctx.ensure_data_dir())
+    except (sqlite3.Error, OSError) as exc:
+        status["queue_error"] = f"the queue cannot be read: {type(exc).__name__}: {exc}"
+
+
+def _wake_if_due(ctx: Context, status: dict[str, object]) -> None:
+    queue = status.get("queue")
+    if not isinstance(queue, dict) or not queue.get("due_work"):
+        return
+    from worker.wakeup import wake_blocker, wake_worker
+
+    blocker = wake_blocker(ctx.data_dir, ctx.snapshot())
+    queue["wake"] = (
+        f"not woken ({blocker})"
+        if blocker
+        else wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log)
+    )
+
+
+def _queue_lines(status: dict[str, object]) -> list[tuple[str, str]]:
+    from worker.status_info import queue_lines
+
+    if "queue_error" in status:
+        return [("warning", str(status["queue_error"]))]
+    queue = status.get("queue")
+    return queue_lines(queue) if isinstance(queue, dict) else []
+
+
 def _summary_lines(status: dict[str, object]) -> list[tuple[str, str]]:
     """(level, line) pairs: problems as warnings, the rest at info."""
     lines = [
@@ -55,19 +92,20 @@ def _summary_lines(status: dict[str, object]) -> list[tuple[str, str]]:
     ]
     if "settings_error" in status:
         lines.append(("warning", f"Settings unavailable: {status['settings_error']}"))
-        return lines
+        return lines + _queue_lines(status)
     if "setup" in status:
         lines.append(("warning", str(status["setup"])))
     settings = status.get("settings")
     if isinstance(settings, dict):
         shown = ", ".join(f"{k}={v!r}" for k, v in settings.items())
         lines.append(("info", f"Settings: {shown}"))
-    return lines
+    return lines + _queue_lines(status)
 
 
 def run_status(ctx: Context) -> dict[str, object]:
     """Task `status`: log a one-screen summary and return the status document."""
     status = collect_status(ctx)
+    _wake_if_due(ctx, status)
     for level, line in _summary_lines(status):
         ctx.log.log(level, line)
     return status

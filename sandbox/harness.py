@@ -214,6 +214,9 @@ class PluginHarness:
     errlog: str = "error"
     stash_config_dir: Path | None = None
     bind_host: str = "0.0.0.0"  # what Stash puts in Host: its bind address, not dialable
+    # Script to start instead of Stash2Plex.py (tests' drivers that inject a scripted seam);
+    # relative to plugin_dir or absolute. Everything else about the start stays Stash's.
+    entry: str = ENTRY_SCRIPT
     _cwd: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
 
     def server_connection(self) -> dict[str, object]:
@@ -272,7 +275,7 @@ class PluginHarness:
         raw_stdin: bytes | None = None,
         on_progress: Callable[[float], None] | None = None,
     ) -> RunningPlugin:
-        command = [self.python, str(self.plugin_dir / ENTRY_SCRIPT)]
+        command = [self.python, str(self.plugin_dir / self.entry)]
         process = subprocess.Popen(
             command,
             cwd=self._cwd,

@@ -306,6 +306,15 @@ class _Server(ThreadingHTTPServer):
         self.conn_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients closing keep-alive connections (or go_down) are normal, not tracebacks."""
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError, OSError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     def close_connections(self) -> None:
         """Drop open keep-alive connections, so a 'down' server really answers nothing."""
         with self.conn_lock:

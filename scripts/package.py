@@ -54,6 +54,7 @@ PLUGIN_PACKAGES = (
     "plex",
     "reconciliation",
     "worker",
+    "doctor",
 )
 EXCLUDED_DIRS = frozenset(
     {"__pycache__", "tests", "test", "sandbox", "bench", "docs", "data", "deps", "dist"}
@@ -88,8 +89,11 @@ def collect_files(root: Path = ROOT) -> list[tuple[Path, str]]:
             found[name] = root / name
     for package in PLUGIN_PACKAGES:
         base = root / package
-        if not (base / "__init__.py").is_file():
+        if not base.is_dir():
             continue
+        if not (base / "__init__.py").is_file():
+            # A package without __init__.py would silently vanish from the zip.
+            raise FileNotFoundError(f"plugin package {package!r} has no __init__.py")
         for path in base.rglob("*"):
             relative = path.relative_to(root)
             if path.is_file() and _wanted(relative):

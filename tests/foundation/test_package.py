@@ -105,3 +105,40 @@ def test_the_zip_installs_and_runs_a_hook(tmp_path: Path, request) -> None:
     run = harness.run_hook("Scene.Create.Post", 7)
     record_output(request, run.stdout, run.stderr)
     assert run.exit_code == 0 and run.output == {"hook": "Scene.Create.Post", "scene_ids": [7]}
+
+
+def test_every_shipped_module_imports_from_the_unpacked_zip(tmp_path: Path) -> None:
+    """A package left out of the zip (or a module importing one) fails here, not in Stash."""
+    import subprocess
+    import sys
+
+    from scripts.package import PLUGIN_PACKAGES
+
+    result = build(REPO_ROOT, tmp_path / "dist", date=DATE)
+    plugin_dir = tmp_path / "Stash2Plex"
+    with zipfile.ZipFile(result.zip_path) as archive:
+        archive.extractall(plugin_dir)
+        names = archive.namelist()
+    for package in PLUGIN_PACKAGES:
+        assert f"{package}/__init__.py" in names
+    modules = sorted(
+        name[:-3].replace("/", ".").removesuffix(".__init__")
+        for name in names
+        if name.endswith(".py") and "/" in name
+    )
+    code = (
+        "import importlib, sys\n"
+        f"sys.path[:0] = [{str(plugin_dir)!r}]\n"
+        "for name in sys.argv[1:]:\n"
+        "    module = importlib.import_module(name)\n"
+        f"    assert module.__file__.startswith({str(plugin_dir)!r}), name\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *modules],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -177,3 +177,11 @@ def test_no_throttle_by_default(emu: PlexEmulator, data_dir: Path) -> None:
     for _ in range(3):
         client.put_edit(1, f"id={item.rating_key}&studio.value=S&type=1")
     assert slept == []
+
+
+def test_control_characters_are_cleaned_like_plexapi(emu: PlexEmulator, client: PlexClient) -> None:
+    item = emu.add_item(1, ["/media/movies/a.mkv"], summary="bell\x07 and nul\x00 end")
+    # PMS emits such characters raw: the XML is invalid until they are stripped (plexapi 4.17+)
+    assert client.fetch_item(item.rating_key).summary == "bell and nul end"
+    page = client.list_page(1, 0, 10)
+    assert page.total_size == 1 and page.items[0].summary_head == "bell and nul end"

@@ -136,6 +136,23 @@ def test_config_timeouts_and_defaults(data_dir: Path) -> None:
     assert bare.timeout == (5.0, 30.0) and bare.session.verify is True
 
 
+def test_from_validated_config(data_dir: Path) -> None:
+    from validation.config import Stash2PlexConfig
+
+    config = Stash2PlexConfig(
+        plex_url="http://127.0.0.1:32400",
+        plex_token=TOKEN,
+        connect_timeout=2.5,
+        read_timeout=12.0,
+        plex_skip_tls_verify=True,
+        plex_write_delay_ms=40,
+    )
+    client = PlexClient.from_config(config, data_dir)
+    assert client.timeout == (2.5, 12.0) and client.session.verify is False
+    assert client.write_delay_s == 0.04
+    assert client.client_identity == load_client_identity(data_dir)
+
+
 def test_read_timeout_applies(emu: PlexEmulator, data_dir: Path) -> None:
     client = PlexClient(emu.url, TOKEN, data_dir=data_dir, read_timeout=0.3)
     emu.knobs.add_fault(Fault("hang", hang_s=3, path_regex="/library/sections$"))

@@ -1,0 +1,203 @@
+"""Path index benchmark: a full build of the Plex path index for a 50,000-scene library.
+
+The parent generates the library (sandbox generator) and serves it with the Plex emulator at
+2 ms latency per request; a fresh child process (so neither the generator's ~300 MB nor the
+emulator count) prepares plexapi's environment, builds the index with `PathIndex.refresh`,
+then runs one incremental refresh, and reports requests, wall time and its peak RSS (Linux:
+`VmHWM`, since `ru_maxrss` survives fork+exec; elsewhere `ru_maxrss`; the RSS after imports
+is shown as a baseline).
+The parent checks the index against the library, compares with the budgets (SPEC §2.4 /
+plex.md §6: ≤ 30 requests, ≤ 15 s, ≤ 300 MB) and records the numbers in docs/benchmarks.md
+between this benchmark's markers. POSIX only (`resource`).
+
+Usage: python bench/index_build.py [--scenes 50000] [--latency-ms 2] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, Python puts bench/ first on sys.path: its files must not shadow standard
+# modules (bench/queue.py would hide the `queue` module urllib3 imports).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT))
+
+BUDGET_REQUESTS = 30
+BUDGET_WALL_S = 15.0
+BUDGET_RSS_MB = 300.0
+BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- BEGIN index_build -->", "<!-- END index_build -->"
+TOKEN = "bench-plex-token"
+
+
+def _rss_mb() -> float:
+    """Peak RSS of this process image, in MB.
+
+    Linux: `VmHWM` of /proc/self/status. `ru_maxrss` is not used there because it survives
+    fork+exec: a child of the ~330 MB parent would report the parent's peak.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes vs KiB
+
+
+def child(url: str, data_dir: str) -> None:
+    """Runs in the fresh process: build, then refresh incrementally; prints JSON."""
+    from plex.env import prepare_plexapi_env
+
+    prepare_plexapi_env(data_dir)
+    from plex.client import PlexClient
+    from plex.index import PathIndex
+
+    baseline = _rss_mb()
+    client = PlexClient(url, TOKEN, data_dir=data_dir)
+    index = PathIndex(data_dir)
+    started = time.perf_counter()
+    sections = client.sections()
+    report = index.refresh(client, sections)
+    wall = time.perf_counter() - started
+    full_requests = client.requests_made.total
+    peak = _rss_mb()
+    started = time.perf_counter()
+    again = index.refresh(client)
+    incremental_wall = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "requests": full_requests,
+                "listing_requests": report.requests,
+                "wall_s": wall,
+                "items": report.items_stored,
+                "rss_mb": peak,
+                "baseline_mb": baseline,
+                "incremental_requests": client.requests_made.total - full_requests,
+                "incremental_ms": incremental_wall * 1000,
+                "incremental_full": again.full_sections,
+            }
+        )
+    )
+
+
+def measure(scenes: int, latency_ms: float) -> dict[str, object]:
+    from plex.index import PathIndex
+    from sandbox.generator import GeneratorOptions, generate
+    from sandbox.plex_emu import PlexEmulator
+
+    lib = generate(GeneratorOptions(scenes=scenes))
+    items = len(lib.plex.items)
+    parts = {
+        (item.section_id, item.rating_key, part.file)
+        for item in lib.plex.items.values()
+        for media in item.media
+        for part in media.parts
+    }
+    clock_now = lib.options.now.timestamp() + 3600
+    with (
+        PlexEmulator(library=lib.plex, token=TOKEN, clock=lambda: clock_now) as emu,
+        tempfile.TemporaryDirectory() as data_dir,
+    ):
+        emu.knobs.latency_s = latency_ms / 1000
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", emu.url, data_dir],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"child failed:\n{done.stderr}")
+        numbers: dict[str, object] = json.loads(done.stdout)
+        numbers["server_requests"] = len(emu.log)
+        with PathIndex(data_dir) as index:
+            got = {(e.section_id, e.rating_key, e.file) for e in index.entries()}
+        numbers["index_correct"] = got == parts
+    numbers.update(scenes=scenes, plex_items=items, latency_ms=latency_ms)
+    return numbers
+
+
+def within_budget(n: dict[str, object]) -> bool:
+    return (
+        bool(n["index_correct"])
+        and int(n["requests"]) <= BUDGET_REQUESTS  # type: ignore[call-overload]
+        and float(n["wall_s"]) <= BUDGET_WALL_S  # type: ignore[arg-type]
+        and float(n["rss_mb"]) <= BUDGET_RSS_MB  # type: ignore[arg-type]
+    )
+
+
+def render_section(n: dict[str, object]) -> str:
+    verdict = "within budget" if within_budget(n) else "OVER BUDGET"
+    return (
+        "## Path index build (`bench/index_build.py`)\n\n"
+        f"Full build of the Plex path index for a generated library of {n['scenes']:,} scenes "
+        f"({n['plex_items']:,} Plex items in 2 sections) served by the Plex emulator at "
+        f"{n['latency_ms']:g} ms latency per request, in a fresh process (the generator and the "
+        "emulator run in the parent), then one incremental refresh with nothing changed. "
+        f"Index equal to the library's parts: **{n['index_correct']}**.\n\n"
+        "| Measure | Value | Budget |\n|---|---|---|\n"
+        f"| requests (sections + listing pages) | {n['requests']} "
+        f"(1 + {n['listing_requests']}) | ≤ {BUDGET_REQUESTS} |\n"
+        f"| wall time | {float(n['wall_s']):.2f} s | ≤ {BUDGET_WALL_S:.0f} s |\n"  # type: ignore[arg-type]
+        f"| peak RSS of the process | {float(n['rss_mb']):.0f} MB | ≤ {BUDGET_RSS_MB:.0f} MB |\n"  # type: ignore[arg-type]
+        f"| RSS after imports (baseline) | {float(n['baseline_mb']):.0f} MB | |\n"  # type: ignore[arg-type]
+        f"| incremental refresh, nothing changed | {n['incremental_requests']} requests, "
+        f"{float(n['incremental_ms']):.0f} ms | |\n\n"  # type: ignore[arg-type]
+        f"Verdict: **{verdict}**. Measured {time.strftime('%Y-%m-%d')} on "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs "
+        f"(load average {os.getloadavg()[0]:.1f}), Python {platform.python_version()}.\n"
+    )
+
+
+_HEADER = "# Benchmarks\n\nEach benchmark in `bench/` rewrites only its own marked section.\n"
+
+
+def write_section(text: str, path: Path = BENCHMARKS_MD) -> None:
+    """Replace (or append) this benchmark's marked section; other sections stay untouched."""
+    block = f"{BEGIN}\n{text}{END}\n"
+    current = path.read_text(encoding="utf-8") if path.is_file() else _HEADER
+    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", flags=re.DOTALL)
+    if pattern.search(current):
+        updated = pattern.sub(lambda _: block, current)
+    else:
+        updated = current.rstrip("\n") + "\n\n" + block
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(updated, encoding="utf-8", newline="\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Plex path index build benchmark")
+    parser.add_argument("--scenes", type=int, default=50_000)
+    parser.add_argument("--latency-ms", type=float, default=2.0)
+    parser.add_argument("--no-write", action="store_true", help="do not update the docs")
+    parser.add_argument("--child", nargs=2, metavar=("URL", "DATA_DIR"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return 0
+    numbers = measure(args.scenes, args.latency_ms)
+    section = render_section(numbers)
+    print(section)
+    if not args.no_write:
+        write_section(section)
+        print(f"updated {BENCHMARKS_MD}")
+    return 0 if within_budget(numbers) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""Health Check steps on the Stash side and the plugin's own state: Stash access, settings,
+queue, failed list, Plex circuit and reconciliation. Each returns `CheckResult`s, never raises.
+
+The Plex steps are in `doctor.plex_checks`, the matching preview in `doctor.preview`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from doctor.result import FAIL, OK, SKIP, WARN, CheckResult, setting_place
+from plugin.context import Context
+from plugin.errors import ConfigError, Stash2PlexError, StashAuthError, StashError
+from stash.connection import StashEndpoint
+
+__all__ = [
+    "MIN_STASH_VERSION",
+    "STASH_TIMEOUT_S",
+    "StashAccess",
+    "check_settings",
+    "check_stash",
+    "check_state",
+]
+
+MIN_STASH_VERSION = (0, 24, 0)  # reference/stash.md §8: plugin settings and package manager
+STASH_TIMEOUT_S = 15.0
+_VERSION_QUERY = "query { version { version } }"
+_FROM_TASKS = (
+    "run Health Check from Stash (Settings → Tasks → Plugin Tasks → Stash2Plex), which hands "
+    "the plugin a fresh session"
+)
+
+
+@dataclass
+class StashAccess:
+    """The Stash check's result and, when Stash is usable, the gateway for the sample."""
+
+    result: CheckResult
+    gateway: Any = None  # stash.client.StashGateway
+
+
+def _auth_mode(endpoint: StashEndpoint) -> str:
+    """ "open" when Stash answers without credentials, "required" when it refuses them.
+
+    One anonymous `version` query: Stash checks credentials before resolving anything.
+    """
+    from dataclasses import replace
+
+    from stash.hookcalls import post_graphql
+
+    anonymous = replace(endpoint, cookie_value="", api_key="")
+    try:
+        post_graphql(anonymous, _VERSION_QUERY, timeout=5.0)
+    except StashAuthError:
+        return "required"
+    except StashError:
+        return "unknown"
+    return "open"
+
+
+def _auth_text(mode: str) -> str:
+    return {
+        "open": "auth: open (no credentials configured in Stash)",
+        "required": "auth: credentials required, the plugin's session is accepted",
+    }.get(mode, "auth: could not be determined")
+
+
+def check_stash(ctx: Context) -> StashAccess:
+    """Stash reachable, its version, its auth mode; the gateway for the sample when usable."""
+    from stash.client import StashGateway
+
+    endpoint = StashEndpoint.from_server_connection(ctx.invocation.server_connection)
+    for secret in endpoint.secrets():
+        ctx.log.add_secret(secret)
+    where = endpoint.base_url
+    try:
+        gateway = StashGateway(endpoint, timeout=STASH_TIMEOUT_S, logger=ctx.log)
+    except StashAuthError as exc:
+        has_session = bool(endpoint.cookie_value)
+        why = (
+            "the plugin's session was refused (expired?)"
+            if has_session
+            else "Stash requires credentials and the plugin was started without a session"
+        )
+        return StashAccess(
+            CheckResult("stash", FAIL, f"Stash at {where}: {exc}; {why}", _FROM_TASKS)
+        )
+    except StashError as exc:
+        return StashAccess(
+            CheckResult(
+                "stash",
+                FAIL,
+                f"Stash unreachable at {where}: {exc}",
+                "check that Stash is running; the plugin talks to Stash at the address Stash "
+                "itself hands it",
+            )
+        )
+    version = gateway.version()
+    mode = _auth_mode(endpoint)
+    details: dict[str, object] = {"url": where, "version": version, "auth": mode}
+    if gateway.version_info < MIN_STASH_VERSION:
+        result = CheckResult(
+            "stash",
+            FAIL,
+            f"Stash {version} at {where} is older than v0.24, the oldest Stash2Plex supports",
+            "update Stash to v0.24 or later",
+            details,
+        )
+        return StashAccess(result, gateway)
+    line = f"Stash {version} reachable at {where}; {_auth_text(mode)}"
+    return StashAccess(CheckResult("stash", OK, line, details=details), gateway)
+
+
+def check_settings(ctx: Context) -> tuple[CheckResult, Any]:
+    """The settings as Stash stores them: usable config (or why not). Returns (result, config)."""
+    from validation.config import Stash2PlexConfig, config_error_message
+
+    try:
+        resolved = ctx.resolved_settings()
+    except StashError as exc:
+        line = f"Settings could not be read from Stash: {exc}"
+        return CheckResult("settings", FAIL, line, _FROM_TASKS), None
+    if resolved.missing:
+        key = resolved.missing[0]
+        return (
+            CheckResult(
+                "settings", FAIL, config_error_message(resolved), f"fill in {setting_place(key)}"
+            ),
+            None,
+        )
+    try:
+        config = Stash2PlexConfig(**resolved.values)  # type: ignore[arg-type]
+    except (ValueError, ConfigError) as exc:  # pydantic's ValidationError is a ValueError
+        first = str(exc).splitlines()[0]
+        return CheckResult(
+            "settings", FAIL, f"Settings unusable: {first}", "check the settings"
+        ), None
+    details: dict[str, object] = {}
+    problems: list[str] = []
+    if resolved.invalid:
+        details["defaulted"] = list(resolved.invalid)
+        problems.append(
+            "ignored invalid value(s) of "
+            + ", ".join(resolved.invalid)
+            + " (see the warnings above)"
+        )
+    if resolved.unknown:
+        details["unknown"] = list(resolved.unknown)
+    if config.paused:
+        problems.append("paused is on: edits are recorded but nothing is pushed")
+    if problems:
+        fix = "; ".join(
+            [f"correct {setting_place(k)}" for k in resolved.invalid]
+            + ([f"untick {setting_place('paused')}"] if config.paused else [])
+        )
+        return CheckResult(
+            "settings", WARN, "Settings: " + "; ".join(problems), fix, details
+        ), config
+    return CheckResult("settings", OK, "Settings: Plex URL and token set", details=details), config
+
+
+def skipped(name: str, because: str) -> CheckResult:
+    return CheckResult(name, SKIP, f"{name.capitalize()}: not checked ({because})")
+
+
+def check_state(ctx: Context, config: Any) -> tuple[list[CheckResult], dict[str, object]]:
+    """Queue, failed list, circuit and reconciliation, read-only (no lock, no request)."""
+    import sqlite3
+
+    results: list[CheckResult] = []
+    document: dict[str, object] = {}
+    try:
+        from worker.status_info import queue_status
+
+        queue = queue_status(ctx.ensure_data_dir())
+    except (sqlite3.Error, OSError, ImportError, Stash2PlexError) as exc:
+        results.append(CheckResult("queue", WARN, f"Queue unreadable: {type(exc).__name__}: {exc}"))
+    else:
+        document["queue"] = queue
+        results.extend(_queue_results(queue))
+    try:
+        from reconciliation.history import reconciliation_status, status_lines
+
+        history = reconciliation_status(ctx.data_dir, config, warn=ctx.log.warning)
+    except (OSError, ValueError, ImportError) as exc:
+        results.append(
+            CheckResult("reconciliation", WARN, f"Reconciliation state unreadable: {exc}")
+        )
+    else:
+        document["reconciliation"] = history
+        results.append(CheckResult("reconciliation", OK, " ".join(status_lines(history))))
+    return results, document
+
+
+def _queue_results(queue: dict[str, object]) -> list[CheckResult]:
+    line = (
+        f"Queue: {queue.get('queued', 0)} queued ({queue.get('due', 0)} due), "
+        f"{queue.get('in_flight', 0)} in flight, {queue.get('recorded_not_yet_queued', 0)} "
+        f"recorded not yet queued, {queue.get('failed', 0)} failed"
+    )
+    results = [CheckResult("queue", OK, line)]
+    failed = int(queue.get("failed") or 0)  # type: ignore[call-overload]
+    if failed:
+        recent = queue.get("failed_recent")
+        first = recent[0] if isinstance(recent, list) and recent else None
+        example = (
+            f"; latest: scene {first['scene_id']}: {first['reason_class']}: {first['message']}"
+            if isinstance(first, dict)
+            else ""
+        )
+        results.append(
+            CheckResult(
+                "failed",
+                WARN,
+                f"Failed list: {failed} scene(s){example}",
+                "fix the cause, then run Retry Failed (or Clear Failed)",
+            )
+        )
+    circuit = queue.get("circuit")
+    if isinstance(circuit, dict) and circuit.get("open"):
+        results.append(
+            CheckResult(
+                "circuit",
+                WARN,
+                f"Plex circuit open since {circuit.get('opened')} ({circuit.get('reason_class')}: "
+                f"{circuit.get('message')}); the queue waits",
+                "once Plex checks out above, run Stash2Plex: Process Queue (it closes the circuit)",
+            )
+        )
+    else:
+        results.append(CheckResult("circuit", OK, "Plex circuit: closed"))
+    return results

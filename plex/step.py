@@ -1,0 +1,331 @@
+"""The worker's Plex step: a batch of Stash scenes → desired state → Plex items → writes → outcomes.
+
+Per batch: desired state (`build_desired`; a scene with nothing meaningful is not pushed),
+targets (stored keys, verified by the one multi-fetch the writer needs anyway; else the path
+index, refreshed at most once per run on a miss), scans for files Plex has not indexed yet,
+one `PlexWriter.write` per scene, and every new `SceneSyncState` stored in one transaction
+before the outcomes go back to the worker. Import only after `plex.env.prepare_plexapi_env`
+(use `plex.wiring.build_plex_step`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from plex.client import PlexClient
+from plex.errors import PlexBadRequest
+from plex.index import PathIndex
+from plex.items import PlexItemSnapshot
+from plex.matching import MatchStatus, SceneFiles
+from plex.resolve import Resolution, TargetResolver
+from plex.scans import ScanLedger
+from plex.writer import PlexWriter, WriteResult, WriteStatus, WriteTask
+from plugin.errors import (
+    ConfigError,
+    PlexAuthError,
+    PlexNotFound,
+    PlexServerDown,
+    PlexTransient,
+)
+from stash.log import StashLog
+from sync_queue.sync_state import SceneSyncState
+from validation.desired import DesiredItem, DesiredOptions, Skip, build_desired
+from worker.outcomes import Outcome
+from worker.plex_step import StepContext
+
+__all__ = ["PlexSyncStep", "scene_entities"]
+
+NOT_SCANNED = "NotScannedYet"
+COVER_PENDING = "CoverPending"
+OUTSIDE = "OutsidePlexLibraries"
+AMBIGUOUS = "AmbiguousMatch"
+
+
+def _ids(values: object, inner: str | None = None) -> tuple[int, ...]:
+    found: list[int] = []
+    for value in values if isinstance(values, list) else ():
+        entry = value.get(inner) if inner and isinstance(value, dict) else value
+        if isinstance(entry, dict):
+            try:
+                found.append(int(str(entry.get("id"))))
+            except ValueError:
+                continue
+    return tuple(sorted(set(found)))
+
+
+def scene_entities(scene: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+    """Ids of the performers, studios (with the parent), tags and groups a scene carries;
+    all of them, so a rename of any (an excluded tag too) finds the scene again."""
+    studio = scene.get("studio")
+    studios = [studio] if isinstance(studio, dict) else []
+    if studios and isinstance(studios[0].get("parent_studio"), dict):
+        studios.append(studios[0]["parent_studio"])
+    entities = {
+        "performer": _ids(scene.get("performers")),
+        "studio": _ids(studios),
+        "tag": _ids(scene.get("tags")),
+        "group": _ids(scene.get("groups"), "group"),
+    }
+    return {kind: ids for kind, ids in entities.items() if ids}
+
+
+@dataclass
+class _Scene:
+    scene_id: int
+    raw: dict[str, Any]
+    desired: DesiredItem
+    files: SceneFiles
+    previous: SceneSyncState | None = None
+
+
+class PlexSyncStep:
+    """`worker.plex_step.PlexStep` for the real Plex (one instance per worker run)."""
+
+    def __init__(
+        self,
+        client: PlexClient,
+        index: PathIndex,
+        resolver: TargetResolver,
+        writer: PlexWriter,
+        scans: ScanLedger,
+        *,
+        options: DesiredOptions,
+        skip_plex_scan: bool = False,
+        clock: Callable[[], float],
+    ) -> None:
+        self.client = client
+        self.index = index
+        self.resolver = resolver
+        self.writer = writer
+        self.scans = scans
+        self.options = options
+        self.skip_plex_scan = skip_plex_scan
+        self.clock = clock
+        self.counts: dict[str, int] = {}
+        self._log: StashLog | None = None
+
+    @property
+    def requests_made(self) -> int:
+        return self.client.requests_made.total
+
+    def health_check(self) -> None:
+        """`GET /library/sections`: cheap, and answered only for a valid token."""
+        self.client.all_sections()
+
+    def close(self) -> None:
+        self.index.close()
+        self.client.close()
+
+    # -- the batch ----------------------------------------------------------------------------
+
+    def process(self, scenes: list[dict[str, Any]], ctx: StepContext) -> dict[int, Outcome]:
+        outcomes: dict[int, Outcome] = {}
+        batch: list[_Scene] = []
+        for raw in scenes:
+            desired = build_desired(raw, self.options)
+            if isinstance(desired, Skip):
+                if desired.scene_id is not None:
+                    outcomes[desired.scene_id] = self._count(
+                        Outcome.unchanged(message=f"not pushed: {desired.reason}"), "skipped"
+                    )
+                continue
+            files = SceneFiles.from_stash(raw) or SceneFiles(desired.scene_id, ())
+            batch.append(_Scene(desired.scene_id, raw, desired, files))
+        if not batch:
+            return outcomes
+        stored = ctx.sync_state.get_many(s.scene_id for s in batch)
+        for scene in batch:
+            scene.previous = stored.get(scene.scene_id)
+        states: list[SceneSyncState] = []
+        self._log = ctx.log
+        refreshes = len(self.resolver.reports)
+        try:
+            self._process(batch, outcomes, states)
+        except (PlexServerDown, PlexAuthError, ConfigError) as exc:
+            blocked = Outcome.blocked(type(exc).__name__, str(exc))
+            for scene in batch:
+                outcomes.setdefault(scene.scene_id, blocked)
+        except (PlexTransient, PlexNotFound, PlexBadRequest) as exc:
+            # A batch-level request (listing, multi-fetch, scan) failed: try again later.
+            retry = Outcome.retry(type(exc).__name__, str(exc))
+            for scene in batch:
+                outcomes.setdefault(scene.scene_id, retry)
+        finally:
+            if states:
+                ctx.sync_state.put_many(states)  # one transaction per batch
+            for report in self.resolver.reports[refreshes:]:
+                ctx.log.debug(
+                    f"Plex path index refreshed: full {report.full_sections}, incremental "
+                    f"{report.incremental_sections}, {report.requests} listing request(s), "
+                    f"{report.items_stored} item(s) stored"
+                )
+        return outcomes
+
+    def _process(
+        self, batch: list[_Scene], outcomes: dict[int, Outcome], states: list[SceneSyncState]
+    ) -> None:
+        resolutions, snapshots = self._resolve(batch)
+        self._scan([resolutions[s.scene_id] for s in batch])
+        for scene in batch:
+            res = resolutions[scene.scene_id]
+            if res.status is not MatchStatus.MATCHED:
+                outcomes[scene.scene_id] = self._unmatched(res)
+                continue
+            try:
+                result = self.writer.write(self._task(scene, res), snapshots)
+                if result.status is WriteStatus.STALE:
+                    result = self._rewrite(scene, result, snapshots)
+            except (PlexServerDown, PlexAuthError, ConfigError):
+                raise  # the run stops: this scene and the rest are blocked
+            except Exception as exc:  # one scene's trouble (hostile data, a bug) stays its own
+                outcomes[scene.scene_id] = Outcome.from_error(exc)
+                continue
+            state = self._state(scene, res, result)
+            if state is not None:
+                states.append(state)
+            outcomes[scene.scene_id] = self._outcome(result, state)
+
+    # -- targets ------------------------------------------------------------------------------
+
+    def _resolve(
+        self, batch: list[_Scene]
+    ) -> tuple[dict[int, Resolution], dict[int, PlexItemSnapshot]]:
+        trusted = {s.scene_id: s for s in batch if s.previous is not None and s.previous.targets}
+        resolutions = self.resolver.match([s.files for s in batch if s.scene_id not in trusted])
+        keys = [rk for s in trusted.values() for _, rk in s.previous.targets]  # type: ignore[union-attr]
+        keys += [rk for r in resolutions.values() for _, rk in r.targets]
+        snapshots = self.writer.fetch(keys)
+        again: list[_Scene] = []
+        again_ids: set[int] = set()
+        gone: set[int] = set()
+        for sid, scene in trusted.items():
+            targets = scene.previous.targets  # type: ignore[union-attr]
+            missing = {rk for _, rk in targets if rk not in snapshots}
+            if not missing and all(
+                self.resolver.verify(scene.files, snapshots[rk]) for _, rk in targets
+            ):
+                resolutions[sid] = Resolution(sid, MatchStatus.MATCHED, targets, "stored")
+            else:
+                gone |= missing
+                again.append(scene)
+                again_ids.add(sid)
+        for scene in batch:
+            res = resolutions.get(scene.scene_id)
+            if res is not None and res.how != "stored" and scene.scene_id not in again_ids:
+                missing = {rk for _, rk in res.targets if rk not in snapshots}
+                if missing:
+                    gone |= missing
+                    again.append(scene)
+        if again:
+            # Stale keys: forget them, then match once more (the run's one refresh on a miss).
+            self.resolver.drop(gone)
+            self.resolver.refresh_once()
+            resolutions.update(self.resolver.match([s.files for s in again]))
+            fresh = [
+                rk
+                for s in again
+                for _, rk in resolutions[s.scene_id].targets
+                if rk not in snapshots
+            ]
+            snapshots.update(self.writer.fetch(fresh))
+        return resolutions, snapshots
+
+    def _rewrite(
+        self, scene: _Scene, result: WriteResult, snapshots: dict[int, PlexItemSnapshot]
+    ) -> WriteResult:
+        """An item vanished between fetch and write: resolve the scene once more."""
+        self.resolver.drop(result.stale_keys)
+        self.resolver.refresh_once()
+        res = self.resolver.match([scene.files])[scene.scene_id]
+        if res.status is not MatchStatus.MATCHED:
+            return WriteResult(scene.scene_id, WriteStatus.RETRY, result.message, "PlexNotFound")
+        snapshots.update(self.writer.fetch(rk for _, rk in res.targets))
+        again = self.writer.write(self._task(scene, res), snapshots)
+        if again.status is WriteStatus.STALE:
+            return WriteResult(scene.scene_id, WriteStatus.RETRY, again.message, "PlexNotFound")
+        return again
+
+    @staticmethod
+    def _task(scene: _Scene, res: Resolution) -> WriteTask:
+        prev = scene.previous
+        return WriteTask(
+            scene.desired,
+            res.targets,
+            dict(prev.fingerprints) if prev else {},
+            frozenset(prev.targets) if prev else frozenset(),
+        )
+
+    # -- scenes without a target --------------------------------------------------------------
+
+    def _scan(self, resolutions: Iterable[Resolution]) -> None:
+        if self.skip_plex_scan:
+            return
+        folders = [
+            f for r in resolutions if r.status is MatchStatus.NOT_FOUND for f in r.scan_folders
+        ]
+        if folders:
+            report = self.scans.request(self.client, folders)
+            self.counts["scans"] = self.counts.get("scans", 0) + len(report.requested)
+            if report.requested and self._log is not None:
+                self._log.info(
+                    f"Asked Plex to scan {len(report.requested)} folder(s) holding files it has"
+                    " not indexed yet"
+                )
+
+    def _unmatched(self, res: Resolution) -> Outcome:
+        status = res.status
+        if status is MatchStatus.NOT_FOUND:
+            note = "; skip_plex_scan is on" if self.skip_plex_scan else "; folder scan requested"
+            return self._count(Outcome.wait(NOT_SCANNED, res.reason + note), "not_scanned")
+        if status is MatchStatus.OUTSIDE_SECTIONS:
+            return self._count(Outcome.failed(OUTSIDE, res.reason), "outside")
+        if status is MatchStatus.AMBIGUOUS:
+            parties = "; ".join(
+                f"scene {c.scene_id}: {c.stash_file!r} -> Plex item {c.section_id}/{c.rating_key}"
+                f" ({c.plex_file!r})"
+                for c in res.candidates
+            )
+            detail = f" [{parties}]" if parties else ""
+            return self._count(Outcome.failed(AMBIGUOUS, res.reason + detail), "ambiguous")
+        return self._count(Outcome.unchanged(message="not pushed: scene has no files"), "skipped")
+
+    # -- results ------------------------------------------------------------------------------
+
+    def _state(self, scene: _Scene, res: Resolution, result: WriteResult) -> SceneSyncState | None:
+        if result.fingerprints is None:
+            return None
+        prev = scene.previous
+        if result.complete:
+            updated_at = scene.desired.updated_at
+        else:  # fields pushed, images not: this version is not fully synced yet
+            updated_at = prev.updated_at if prev else None
+        return SceneSyncState(
+            scene_id=scene.scene_id,
+            updated_at=updated_at,
+            # 0.0 = "no version fully synced yet": reconciliation sees it as stale, and every
+            # row stays listed by `sync_timestamps()` (Unlock Plex Fields walks those).
+            updated_at_epoch=None if updated_at else 0.0,
+            targets=res.targets,
+            fingerprints=result.fingerprints,
+            entities=scene_entities(scene.raw),
+            last_synced_at=self.clock(),
+        )
+
+    def _outcome(self, result: WriteResult, state: SceneSyncState | None) -> Outcome:
+        status = result.status
+        if status is WriteStatus.SYNCED:
+            return self._count(Outcome.synced(message=result.message), "synced")
+        if status is WriteStatus.UNCHANGED:
+            return self._count(Outcome.unchanged(message=result.message), "unchanged")
+        if status is WriteStatus.COVER_PENDING:
+            return self._count(Outcome.wait(COVER_PENDING, result.message), "cover_pending")
+        if status is WriteStatus.FAILED:
+            return self._count(Outcome.failed("PlexBadRequest", result.message), "failed")
+        reason = result.error_class or "PlexTransient"
+        return self._count(Outcome.retry(reason, result.message), "retry")
+
+    def _count(self, outcome: Outcome, name: str) -> Outcome:
+        self.counts[name] = self.counts.get(name, 0) + 1
+        return outcome

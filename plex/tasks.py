@@ -1,0 +1,51 @@
+"""Plex-side task handlers: "Unlock Plex Fields" (`unlock_fields`).
+
+Task path (may import plexapi, after `prepare_plexapi_env`). Plex unreachable or a rejected
+token ends the task with one clear error line; nothing in the data folder changes.
+"""
+
+from __future__ import annotations
+
+from plugin.context import Context
+
+__all__ = ["UNLOCK_TASK", "run_unlock_fields"]
+
+UNLOCK_TASK = "Unlock Plex Fields"
+
+
+def run_unlock_fields(ctx: Context) -> dict[str, object]:
+    """Remove every field lock Stash2Plex set on the Plex items it wrote."""
+    from plex.env import prepare_plexapi_env
+
+    config = ctx.config()
+    data_dir = ctx.ensure_data_dir()
+    prepare_plexapi_env(data_dir)
+
+    from plex.client import PlexClient
+    from plex.unlock import unlock_fields
+    from sync_queue.sync_state import SyncStateStore
+
+    ctx.log.add_secret(config.plex_token)
+    with SyncStateStore(data_dir) as store:
+        states = list(store.get_many(store.sync_timestamps()).values())
+    ctx.log.info(f"{UNLOCK_TASK}: {len(states)} scene(s) in the sync state")
+    with PlexClient.from_config(config, data_dir) as client:
+        report = unlock_fields(client, states, progress=ctx.progress)
+    summary: dict[str, object] = {
+        "task": UNLOCK_TASK,
+        "scenes": report.scenes,
+        "items": report.items,
+        "unlocked": len(report.unlocked),
+        "gone_from_plex": len(report.gone),
+        "plex_requests": report.requests,
+        "failures": report.failures[:20],
+    }
+    ctx.log.info(
+        f"{UNLOCK_TASK}: unlocked {len(report.unlocked)} Plex item(s) of {report.scenes} "
+        f"scene(s) in {report.requests} request(s); {len(report.gone)} item(s) no longer in Plex"
+    )
+    for line in report.failures[:20]:
+        ctx.log.warning(f"{UNLOCK_TASK}: not unlocked: {line}")
+    if report.failures:
+        ctx.log.warning(f"{UNLOCK_TASK}: {len(report.failures)} request(s) failed; run it again")
+    return summary

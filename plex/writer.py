@@ -1,0 +1,337 @@
+"""Writing a scene's desired state to its Plex items: diff, one edit per changed item, images.
+
+`PlexWriter.fetch` reads the full items of a whole batch (≤ 100 keys per request);
+`PlexWriter.write` then handles one scene: each item is diffed against the desired state and
+the fingerprints we stored (SPEC §2.5 clearing and `preserve_plex_edits` rules, `plex.diff`),
+the cover is downloaded from Stash only when an image decision needs its bytes, changed images
+are uploaded, and one PUT per changed item (split only above 8 KiB) carries every field, tag
+and lock, the image locks included. Nothing changed → no request at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Protocol
+
+from plex.diff import EditPlan, ImageAction, add_locks, diff_item, plan_images
+from plex.edit_encoding import encode_edit
+from plex.errors import PlexBadRequest
+from plex.items import PlexItemSnapshot
+from plugin.errors import PlexNotFound, PlexTransient, StashError
+from stash.errors import ImageUnavailable
+from validation.desired import IMAGE_FIELDS, RULES, DesiredItem
+from validation.fingerprint import fingerprint_value
+
+__all__ = [
+    "LOCKS_KEY",
+    "SOURCE_KEYS",
+    "ImageSource",
+    "PlexWriter",
+    "Target",
+    "WriteClient",
+    "WriteResult",
+    "WriteStatus",
+    "WriteTask",
+    "locks_of",
+]
+
+Target = tuple[int, int]  # (section id, ratingKey)
+
+# Bookkeeping stored beside the field fingerprints (names no Plex field can have):
+# the lock names we set on the scene's items (what "Unlock Plex Fields" removes), and the
+# fingerprint of the cover URL the stored image hash came from (Stash's screenshot URL
+# carries `?t=<updated_at>`, so an unchanged URL means unchanged bytes: no download).
+LOCKS_KEY = "@locks"
+SOURCE_KEYS = {"poster": "@poster_url", "art": "@art_url"}
+
+# Stash image URL -> bytes; raises ImageUnavailable (placeholder, HTML: "cover pending"),
+# StashUnavailable or StashAuthError.
+ImageSource = Callable[[str], bytes]
+
+
+class WriteClient(Protocol):
+    """The Plex calls the writer makes (`plex.client.PlexClient` provides them)."""
+
+    def fetch_items(self, rating_keys: Iterable[int]) -> dict[int, PlexItemSnapshot]: ...
+
+    def put_edit(self, section_id: int, query_string: str) -> None: ...
+
+    def upload_image(self, rating_key: int, kind: str, data: bytes) -> None: ...
+
+
+class WriteStatus(str, Enum):
+    SYNCED = "synced"  # at least one request changed Plex
+    UNCHANGED = "unchanged"  # every item already equal, locks included: no request
+    COVER_PENDING = "cover_pending"  # fields done; Stash still serves a placeholder cover
+    RETRY = "retry"  # transient failure (Plex 5xx, Stash unavailable for the cover)
+    FAILED = "failed"  # Plex refused the request itself (400, 414): permanent
+    STALE = "stale"  # an item vanished (404): drop its key and resolve the scene again
+
+
+@dataclass(frozen=True)
+class WriteTask:
+    """One scene to write: desired state, its items, and what we stored about it.
+
+    `previous` fingerprints apply only to `previous_targets`: an item we never wrote gets a
+    first push (nothing cleared, images uploaded).
+    """
+
+    desired: DesiredItem
+    targets: tuple[Target, ...]
+    previous: Mapping[str, str] = field(default_factory=dict)
+    previous_targets: frozenset[Target] = frozenset()
+
+
+@dataclass
+class WriteResult:
+    """What happened to one scene. `fingerprints` (when not None) are to be stored."""
+
+    scene_id: int
+    status: WriteStatus
+    message: str = ""
+    error_class: str = ""  # exception class behind RETRY / FAILED
+    fingerprints: dict[str, str] | None = None
+    edits: int = 0
+    uploads: int = 0
+    preserved: tuple[str, ...] = ()
+    stale_keys: tuple[int, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Fields and images are as desired (a pending cover counts: it is not ours to fix)."""
+        return self.status in (WriteStatus.SYNCED, WriteStatus.UNCHANGED, WriteStatus.COVER_PENDING)
+
+
+def locks_of(fingerprints: Mapping[str, str]) -> tuple[str, ...]:
+    """Lock names recorded in a scene's stored fingerprints (sorted)."""
+    raw = fingerprints.get(LOCKS_KEY, "")
+    return tuple(sorted(name for name in raw.split(",") if name))
+
+
+@dataclass
+class _Cover:
+    """The cover bytes of one scene, fetched at most once."""
+
+    sha1: str | None = None
+    data: bytes | None = None
+    pending: str = ""  # why there is no usable image (placeholder, HTML)
+    error: str = ""  # Stash failed to serve it (transient)
+    error_class: str = ""
+
+
+@dataclass
+class _ItemWork:
+    target: Target
+    snapshot: PlexItemSnapshot
+    known: bool
+    plan: EditPlan
+    images: tuple[ImageAction, ...] = ()
+
+
+class PlexWriter:
+    """Writes scenes to Plex through `client`; images come from `images` (Stash)."""
+
+    def __init__(
+        self,
+        client: WriteClient,
+        images: ImageSource,
+        *,
+        preserve_plex_edits: bool = False,
+    ) -> None:
+        self.client = client
+        self.images = images
+        self.preserve_plex_edits = preserve_plex_edits
+        self.cover_downloads = 0
+
+    def fetch(self, rating_keys: Iterable[int]) -> dict[int, PlexItemSnapshot]:
+        """Full items of a batch, ≤ 100 keys per request; gone keys are absent."""
+        keys = list(dict.fromkeys(int(k) for k in rating_keys))
+        return self.client.fetch_items(keys) if keys else {}
+
+    def write(self, task: WriteTask, snapshots: Mapping[int, PlexItemSnapshot]) -> WriteResult:
+        """Bring the scene's items to the desired state (see module docstring).
+
+        Raises PlexServerDown / PlexAuthError (the run must stop); every other failure is
+        reported in the result.
+        """
+        scene_id = task.desired.scene_id
+        work: list[_ItemWork] = []
+        for target in task.targets:
+            snapshot = snapshots.get(target[1])
+            if snapshot is None:
+                return WriteResult(
+                    scene_id,
+                    WriteStatus.STALE,
+                    f"Plex item {target[1]} no longer exists",
+                    stale_keys=(target[1],),
+                )
+            known = target in task.previous_targets
+            previous = task.previous if known else {}
+            plan = diff_item(snapshot.to_state(), task.desired, previous, self.preserve_plex_edits)
+            work.append(_ItemWork(target, snapshot, known, plan))
+
+        cover = self._cover(task, work)
+        for item in work:
+            # Without fresh bytes the stored hash still decides (lock-only when Plex lost it).
+            sha1 = {k: cover.sha1 or self._stored_sha1(task, item, k) for k in IMAGE_FIELDS}
+            previous = task.previous if item.known else {}
+            item.images = plan_images(
+                item.snapshot.to_state(), task.desired, sha1, previous, self.preserve_plex_edits
+            )
+
+        edits = uploads = 0
+        try:
+            for item in work:
+                for action in item.images:
+                    if action.upload:
+                        assert cover.data is not None
+                        self.client.upload_image(item.target[1], action.kind, cover.data)
+                        uploads += 1
+                locks = [a.lock_name for a in item.images if a.lock]
+                for query in encode_edit(add_locks(item.plan, locks)):
+                    self.client.put_edit(item.target[0], query)
+                    edits += 1
+        except PlexNotFound:
+            return WriteResult(
+                scene_id,
+                WriteStatus.STALE,
+                f"Plex item {item.target[1]} disappeared while writing",
+                stale_keys=(item.target[1],),
+                edits=edits,
+                uploads=uploads,
+            )
+        except PlexTransient as exc:
+            return WriteResult(
+                scene_id,
+                WriteStatus.RETRY,
+                str(exc),
+                type(exc).__name__,
+                edits=edits,
+                uploads=uploads,
+            )
+        except PlexBadRequest as exc:
+            request = getattr(exc, "request", "")
+            detail = f" ({request[:300]})" if request else ""
+            return WriteResult(
+                scene_id,
+                WriteStatus.FAILED,
+                f"{exc}{detail}",
+                type(exc).__name__,
+                edits=edits,
+                uploads=uploads,
+            )
+
+        fingerprints = self._fingerprints(task, work, cover)
+        preserved = tuple(dict.fromkeys(n for item in work for n in item.plan.preserved))
+        error_class = ""
+        if cover.pending:
+            status, message = WriteStatus.COVER_PENDING, f"cover pending: {cover.pending}"
+        elif cover.error:
+            status, message = WriteStatus.RETRY, f"cover not downloaded: {cover.error}"
+            error_class = cover.error_class
+        elif edits or uploads:
+            status, message = WriteStatus.SYNCED, ""
+        else:
+            status, message = WriteStatus.UNCHANGED, ""
+        if preserved and not message:
+            message = f"kept hand edits in Plex: {', '.join(preserved)}"
+        return WriteResult(
+            scene_id,
+            status,
+            message,
+            error_class,
+            fingerprints,
+            edits,
+            uploads,
+            preserved=preserved,
+        )
+
+    # -- images -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _urls(desired: DesiredItem) -> dict[str, str | None]:
+        return {"poster": desired.poster_url, "art": desired.art_url}
+
+    def _stored_sha1(self, task: WriteTask, item: _ItemWork, kind: str) -> str | None:
+        """The stored image hash when it still describes this URL's bytes on this item."""
+        url = self._urls(task.desired)[kind]
+        stored = task.previous.get(kind)
+        if not (item.known and url and stored):
+            return None
+        if task.previous.get(SOURCE_KEYS[kind]) != fingerprint_value(url):
+            return None
+        return stored
+
+    def _needs_bytes(self, task: WriteTask, work: list[_ItemWork]) -> str | None:
+        """The cover URL to download, or None when stored hashes decide everything."""
+        for kind, url in self._urls(task.desired).items():
+            if not url:
+                continue
+            if any(self._stored_sha1(task, item, kind) is None for item in work):
+                return url
+        return None
+
+    def _cover(self, task: WriteTask, work: list[_ItemWork]) -> _Cover:
+        url = self._needs_bytes(task, work)
+        if url is None:
+            return _Cover()
+        self.cover_downloads += 1
+        try:
+            data = self.images(url)
+        except ImageUnavailable as exc:
+            return _Cover(pending=exc.reason)
+        except StashError as exc:
+            return _Cover(error=str(exc), error_class=type(exc).__name__)
+        return _Cover(sha1=hashlib.sha1(data).hexdigest(), data=data)
+
+    # -- bookkeeping --------------------------------------------------------------------------
+
+    def _fingerprints(
+        self, task: WriteTask, work: list[_ItemWork], cover: _Cover
+    ) -> dict[str, str]:
+        """Fingerprints to store for the scene once every request succeeded.
+
+        Items share one record: the first item we wrote before decides (its `previous` was
+        the stored record), the others only add what it lacks; image hashes change only when
+        an image action was taken for this URL's bytes.
+        """
+        ordered = sorted(work, key=lambda item: not item.known)
+        merged: dict[str, str] = dict(ordered[0].plan.new_fingerprints) if ordered else {}
+        for item in ordered[1:]:
+            for name, value in item.plan.new_fingerprints.items():
+                merged.setdefault(name, value)
+        if not any(item.known for item in work):
+            # No item was written before: keep image bookkeeping of earlier items, if any.
+            for kind in IMAGE_FIELDS:
+                for key in (kind, SOURCE_KEYS[kind]):
+                    if key in task.previous and key not in merged:
+                        merged[key] = task.previous[key]
+        urls = self._urls(task.desired)
+        for kind in IMAGE_FIELDS:
+            acted = [a for item in work for a in item.images if a.kind == kind]
+            url = urls[kind]
+            if url and cover.sha1 is not None and acted:
+                merged[kind] = cover.sha1
+                merged[SOURCE_KEYS[kind]] = fingerprint_value(url)
+            elif (
+                url
+                and cover.sha1 is not None
+                and all(self._has_image(task, item, kind, cover.sha1) for item in work)
+            ):
+                # Same bytes as already on every item: remember the URL they came from.
+                merged[kind] = cover.sha1
+                merged[SOURCE_KEYS[kind]] = fingerprint_value(url)
+        locks = set(locks_of(task.previous))
+        for item in work:
+            locks.update(item.plan.locks)
+            locks.update(a.lock_name for a in item.images if a.lock)
+            locks.update(RULES[n].lock for n in item.plan.new_fingerprints if n in RULES)
+        merged[LOCKS_KEY] = ",".join(sorted(locks))
+        return merged
+
+    @staticmethod
+    def _has_image(task: WriteTask, item: _ItemWork, kind: str, sha1: str) -> bool:
+        return item.known and task.previous.get(kind) == sha1

@@ -1,0 +1,71 @@
+"""Automatic reconciliation inside the worker: perform the run the scheduler says is due.
+
+Called by the worker ("Process Queue") under its lock, before it drains the inbox, never by
+a hook (a hook only asks the scheduler and wakes the worker). The engine queues into the
+hook `Inbox`, which the worker drains right after, and the run is recorded with the
+decision's `is_startup` and start time (so a daily run does not drift by its own length).
+A run that cannot start (Stash unreachable) is not recorded: the next invocation retries.
+Any other task applies `wake_if_due`: a due run only wakes the worker, which performs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from plugin.context import Context
+from plugin.errors import Stash2PlexError
+from reconciliation.scheduler import ReconciliationScheduler, RunDecision
+
+__all__ = ["run_due_reconciliation", "wake_if_due"]
+
+
+def run_due_reconciliation(
+    ctx: Context,
+    config: Any,
+    *,
+    now: float,
+    stash_factory: Callable[[Context], Any] | None = None,
+) -> RunDecision | None:
+    """The due automatic run (None when none is due), after performing and recording it."""
+    scheduler = ReconciliationScheduler(ctx.data_dir, warn=ctx.log.warning)
+    decision = scheduler.decide(config, now)
+    if decision is None:
+        return None
+    from reconciliation.engine import GapDetectionEngine
+    from reconciliation.tasks import open_stash
+    from sync_queue.inbox import Inbox
+
+    ctx.log.info(f"Reconciliation due ({decision.reason}): checking scope {decision.scope}")
+    try:
+        stash = (stash_factory or open_stash)(ctx)
+    except Stash2PlexError as exc:
+        ctx.log.warning(f"Reconciliation skipped, Stash unavailable: {exc}; retried next run")
+        return decision
+    try:
+        with Inbox(ctx.data_dir) as inbox:
+            engine = GapDetectionEngine(stash, config, ctx.data_dir, queue=inbox)
+            result = engine.run(decision.scope)
+    finally:
+        close = getattr(stash, "close", None)
+        if callable(close):
+            close()
+    scheduler.record_run(decision.scope, result, is_startup=decision.is_startup, now=decision.now)
+    for line in result.summary_lines():
+        ctx.log.log("warning" if line.startswith("Incomplete:") else "info", line)
+    return decision
+
+
+def wake_if_due(ctx: Context, config: Any, *, now: float | None = None) -> str | None:
+    """Ask the scheduler (a JSON read; none with `never`); when a run is due, apply the
+    wake-up rule so the worker performs it. None when nothing is due, else what the wake-up
+    did or why it was not attempted."""
+    decision = ReconciliationScheduler(ctx.data_dir, warn=ctx.log.warning).decide(config, now)
+    if decision is None:
+        return None
+    from worker.wakeup import wake_blocker, wake_worker
+
+    blocker = wake_blocker(ctx.data_dir, ctx.snapshot(), now)
+    if blocker is not None:
+        return f"not started: {blocker}"
+    return wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log, now=now)

@@ -1,0 +1,151 @@
+"""The reconciliation tasks (SPEC §4): Reconcile Library (All / Recent / Last 7 Days), Preview Gaps.
+
+Reconcile tasks run the engine with the hook `Inbox` as their queue: any process may write
+it without the worker lock, and the worker moves it into its own queue when it starts. The
+run is recorded as a non-startup run, then "Stash2Plex: Process Queue" is requested by the
+wake-up rule (SPEC §2.2), so the queued work is processed as its own Stash job (progress bar,
+Stop button) right after this task. Preview Gaps is a dry run: nothing queued, nothing
+recorded. Handlers take the `plugin.context.Context` and return the task's output document.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from plugin.context import Context
+from reconciliation.engine import GapDetectionEngine
+from reconciliation.result import GapDetectionResult
+
+__all__ = [
+    "PREVIEW_LIMIT",
+    "RECONCILE_SCOPES",
+    "open_stash",
+    "preview_gaps",
+    "reconcile_7days",
+    "reconcile_all",
+    "reconcile_recent",
+    "run_reconcile",
+]
+
+RECONCILE_SCOPES = {
+    "reconcile_all": "all",
+    "reconcile_recent": "recent",
+    "reconcile_7days": "recent_7days",
+}
+PREVIEW_LIMIT = 20
+STASH_TIMEOUT_S = 30.0
+
+
+def open_stash(ctx: Context) -> Any:
+    """The task's Stash client: the worker services' factory when the context carries one
+    (tests inject theirs there), else a `StashGateway` on the invocation's connection."""
+    factory = getattr(getattr(ctx, "services", None), "stash_factory", None)
+    if callable(factory):
+        return factory(ctx)
+    from stash.client import StashGateway
+
+    gateway = StashGateway.from_server_connection(
+        ctx.invocation.server_connection, timeout=STASH_TIMEOUT_S, logger=ctx.log
+    )
+    for secret in gateway.endpoint.secrets():
+        ctx.log.add_secret(secret)
+    return gateway
+
+
+def _close(stash: Any) -> None:
+    close = getattr(stash, "close", None)
+    if callable(close):
+        close()
+
+
+def _run_engine(ctx: Context, scope: str, queue: Any) -> GapDetectionResult:
+    config = ctx.config()
+    data_dir = ctx.ensure_data_dir()
+    stash = open_stash(ctx)
+    try:
+        engine = GapDetectionEngine(stash, config, data_dir, queue=queue, progress=ctx.progress)
+        return engine.run(scope)
+    finally:
+        _close(stash)
+
+
+def _log_summary(ctx: Context, result: GapDetectionResult) -> None:
+    for line in result.summary_lines():
+        level = "warning" if line.startswith("Incomplete:") else "info"
+        ctx.log.log(level, line)
+
+
+def run_reconcile(ctx: Context, scope: str) -> dict[str, object]:
+    """Run, record (non-startup), then ask for "Process Queue" when work is due."""
+    from reconciliation.scheduler import ReconciliationScheduler
+    from sync_queue.inbox import Inbox
+
+    started = time.time()
+    data_dir = ctx.ensure_data_dir()
+    with Inbox(data_dir) as inbox:
+        result = _run_engine(ctx, scope, inbox)
+        due = inbox.has_due()
+    ReconciliationScheduler(data_dir, warn=ctx.log.warning).record_run(
+        result.scope, result, is_startup=False, now=started
+    )
+    _log_summary(ctx, result)
+    output = result.to_dict()
+    output["worker"] = _wake(ctx, due)
+    return output
+
+
+def _wake(ctx: Context, due: bool) -> str:
+    """The wake-up rule, as hooks apply it (same blockers: paused, not set up, circuit open).
+    Called with no database transaction open: starting a task can make Stash run hooks."""
+    if not due:
+        return "not needed"
+    from worker.wakeup import wake_blocker, wake_worker
+
+    blocker = wake_blocker(ctx.data_dir, ctx.snapshot())
+    if blocker is not None:
+        ctx.log.info(f"'Stash2Plex: Process Queue' not started ({blocker}); the work is queued.")
+        return f"not started: {blocker}"
+    return wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log)
+
+
+def reconcile_all(ctx: Context) -> dict[str, object]:
+    """Task `reconcile_all`: every scene."""
+    return run_reconcile(ctx, RECONCILE_SCOPES["reconcile_all"])
+
+
+def reconcile_recent(ctx: Context) -> dict[str, object]:
+    """Task `reconcile_recent`: scenes updated in the last 24 hours."""
+    return run_reconcile(ctx, RECONCILE_SCOPES["reconcile_recent"])
+
+
+def reconcile_7days(ctx: Context) -> dict[str, object]:
+    """Task `reconcile_7days`: scenes updated in the last 7 days."""
+    return run_reconcile(ctx, RECONCILE_SCOPES["reconcile_7days"])
+
+
+def _limit(ctx: Context) -> int:
+    raw = ctx.invocation.args.get("limit") if isinstance(ctx.invocation.args, dict) else None
+    try:
+        value = int(str(raw).strip()) if raw not in (None, "") else PREVIEW_LIMIT
+    except ValueError:
+        value = PREVIEW_LIMIT
+    return value if value > 0 else PREVIEW_LIMIT
+
+
+def preview_gaps(ctx: Context) -> dict[str, object]:
+    """Task `preview_gaps`: a dry run over every scene; the first gaps with their reasons and
+    the totals by type. Nothing is queued and the run is not recorded."""
+    limit = _limit(ctx)
+    result = _run_engine(ctx, "all", None)
+    _log_summary(ctx, result)
+    for gap in result.preview(limit):
+        ctx.log.info(f"Gap: scene {gap['scene_id']} {gap['gap_type']}: {gap['reason']}")
+    if result.total_gaps > limit:
+        ctx.log.info(f"… and {result.total_gaps - limit} more gap(s) (totals above).")
+    output = result.to_dict(gap_limit=limit)
+    from reconciliation.auto import wake_if_due
+
+    # Not a run of its own: an automatic run that is due is still the worker's to perform.
+    output["worker"] = wake_if_due(ctx, ctx.config()) or "not needed"
+    return output

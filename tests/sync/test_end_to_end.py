@@ -1,0 +1,50 @@
+"""End to end as Stash runs it: "Sync All Scenes" and "Unlock Plex Fields" started with
+`runPluginTask` on the Stash emulator, which runs Stash2Plex.py through the harness, one job
+at a time, against the Plex emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from demo.check import check_library
+from sandbox.generator import GeneratorOptions
+from sandbox.world import start_sandbox
+from tests.sync.conftest import EDIT
+
+_RUN = 'mutation { runPluginTask(plugin_id: "Stash2Plex", task_name: "%s") }'
+
+
+def _run_task(url: str, task: str) -> Any:
+    answer = requests.post(f"{url}/graphql", json={"query": _RUN % task}, timeout=10)
+    answer.raise_for_status()
+    assert not answer.json().get("errors"), answer.text
+    return answer.json()["data"]["runPluginTask"]
+
+
+def test_sync_all_then_unlock_through_stash(tmp_path: Path) -> None:
+    world = start_sandbox(GeneratorOptions(scenes=60, seed=61), data_dir=tmp_path / "data")
+    try:
+        _run_task(world.stash.url, "Sync All Scenes")
+        assert world.stash.wait_idle(120)
+        (run,) = world.runner.results("Sync All Scenes")
+        assert run.ok, (run.error, run.messages()[-5:])
+        assert run.progress and run.progress[-1] == 1.0
+        check = check_library(world.generated, world.plex.library)
+        assert check.items > 40 and check.problems == []
+        written = world.plex.log.count(EDIT)
+        assert 0 < written <= check.items + len(world.generated.truth.heavy)
+
+        _run_task(world.stash.url, "Unlock Plex Fields")
+        assert world.stash.wait_idle(60)
+        (unlock,) = world.runner.results("Unlock Plex Fields")
+        assert unlock.ok, (unlock.error, unlock.messages()[-5:])
+        assert any("unlocked" in line for line in unlock.messages("info"))
+        for sid, fact in world.generated.truth.scenes.items():
+            for _, rating_key in fact.targets:
+                if sid not in world.generated.truth.ambiguous:
+                    assert not world.plex.item(rating_key).locked & {"title", "genre", "thumb"}
+    finally:
+        world.stop()

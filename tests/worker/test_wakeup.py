@@ -1,0 +1,142 @@
+"""The wake-up rule against the Stash emulator's job queue: marker fresh or stale, our job
+READY or RUNNING, someone else's job, Stash down or hanging; and what blocks waking."""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import pytest
+
+from sandbox.httpd import Fault
+from sandbox.world import Sandbox
+from stash.log import StashLog
+from tests.worker.conftest import InertRunner, data_dir_of, our_jobs, stash_query
+from validation.snapshot import Snapshot
+from worker import wakeup
+from worker.circuit import Circuit
+
+T0 = 1_800_000_000.0
+
+
+def _wake(world: Sandbox, now: float = T0, **kw: object) -> tuple[str, list[str]]:
+    stream = io.BytesIO()
+    log = StashLog(stream)  # type: ignore[arg-type]
+    result = wakeup.wake_worker(
+        data_dir_of(world), world.harness.server_connection(), log, now=now, **kw
+    )
+    lines = [line for line in stream.getvalue().decode().splitlines() if line]
+    return result, lines
+
+
+def _calls(world: Sandbox) -> tuple[int, int]:
+    return world.stash.log.count("graphql:jobQueue"), world.stash.log.count("graphql:runPluginTask")
+
+
+def test_no_marker_no_job_requests_process_queue_and_writes_the_marker(world: Sandbox) -> None:
+    result, lines = _wake(world)
+    assert result == wakeup.REQUESTED and lines == []
+    assert _calls(world) == (1, 1)
+    (job,) = our_jobs(world)
+    assert job.status == "READY" and job.description == wakeup.WORKER_JOB_DESCRIPTION
+    assert wakeup.read_marker(data_dir_of(world)) == ("requested", T0)
+
+
+def test_a_fresh_marker_spares_both_calls_a_stale_one_is_verified(world: Sandbox) -> None:
+    _wake(world)
+    assert _wake(world, T0 + 60)[0] == wakeup.PENDING
+    assert _calls(world) == (1, 1)
+    # Older than the TTL: ask Stash; our job still waits, so nothing new is requested and
+    # the marker is refreshed.
+    later = T0 + wakeup.MARKER_TTL_S + 1
+    assert _wake(world, later)[0] == wakeup.ALREADY_QUEUED
+    assert _calls(world) == (2, 1) and len(our_jobs(world)) == 1
+    assert wakeup.read_marker(data_dir_of(world)) == ("requested", later)
+
+
+def test_a_running_job_of_ours_does_not_count(world: Sandbox) -> None:
+    runner = world.stash.plugin_runner
+    assert isinstance(runner, InertRunner)
+    runner.release.clear()
+    _wake(world)
+    worker = threading.Thread(target=world.stash.run_next_job)
+    worker.start()
+    try:
+        assert runner.started.wait(10)
+        assert [j.status for j in our_jobs(world)] == ["RUNNING"]
+        wakeup.clear_marker(data_dir_of(world))  # what the worker does when it starts
+        assert _wake(world)[0] == wakeup.REQUESTED
+        assert sorted(j.status for j in our_jobs(world)) == ["READY", "RUNNING"]
+    finally:
+        runner.release.set()
+        worker.join(10)
+
+
+def test_other_jobs_do_not_count(world: Sandbox) -> None:
+    world.stash.plugin_runner.plugin_id = "Stash2Plex"  # type: ignore[union-attr]
+    stash_query(
+        world,
+        'mutation { runPluginTask(plugin_id: "Stash2Plex", task_name: "View Status") }',
+    )
+    assert _wake(world)[0] == wakeup.REQUESTED
+    assert len(our_jobs(world, "READY")) == 1
+
+
+def test_stash_down_one_warning_then_backoff(world: Sandbox) -> None:
+    world.stash.go_down()
+    try:
+        result, lines = _wake(world)
+        assert result == wakeup.UNREACHABLE
+        assert len(lines) == 1 and lines[0].startswith("\x01w\x02Could not start")
+        assert "connection refused" in lines[0] and "stays recorded" in lines[0]
+        assert wakeup.read_marker(data_dir_of(world)) == ("failed", T0)
+        assert _wake(world, T0 + 5) == (wakeup.BACKOFF, [])
+    finally:
+        world.stash.come_up()
+    after = T0 + wakeup.FAILURE_BACKOFF_S + 1
+    assert _wake(world, after)[0] == wakeup.REQUESTED
+
+
+def test_a_hanging_stash_costs_at_most_the_timeout(world: Sandbox) -> None:
+    import time
+
+    world.stash.knobs.add_fault(Fault(action="hang", path_regex=r"/graphql", hang_s=2.0))
+    started = time.monotonic()
+    result, lines = _wake(world, timeout=0.5)
+    assert result == wakeup.UNREACHABLE and len(lines) == 1
+    assert time.monotonic() - started < 2.0
+
+
+def test_the_worker_ignores_the_marker(world: Sandbox) -> None:
+    _wake(world)
+    assert _wake(world, use_marker=False)[0] == wakeup.ALREADY_QUEUED
+    assert _calls(world) == (2, 1)
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "circuit_probe", "expected"),
+    [
+        (Snapshot({}), None, None),  # never configured yet: the worker writes the snapshot
+        (Snapshot({}, written_at=T0, configured=False), None, "Plex is not set up"),
+        (Snapshot({"paused": True}, written_at=T0, configured=True), None, "paused"),
+        (Snapshot({}, written_at=T0, configured=True), T0 - 10, "circuit open"),
+        (Snapshot({}, written_at=T0, configured=True), T0 - 61, None),
+    ],
+)
+def test_wake_blocker(
+    tmp_path: Path, snapshot: Snapshot, circuit_probe: float | None, expected: str | None
+) -> None:
+    if circuit_probe is not None:
+        Circuit(tmp_path).open("PlexServerDown", "refused", now=circuit_probe)
+    assert wakeup.wake_blocker(tmp_path, snapshot, T0) == expected
+
+
+def test_an_unreadable_marker_means_ask(tmp_path: Path) -> None:
+    (tmp_path / wakeup.MARKER_FILE).write_text("garbage")
+    assert wakeup.read_marker(tmp_path) is None
+    wakeup.write_marker(tmp_path, "requested", 12.5)
+    assert wakeup.read_marker(tmp_path) == ("requested", 12.5)
+    wakeup.clear_marker(tmp_path)
+    wakeup.clear_marker(tmp_path)
+    assert wakeup.read_marker(tmp_path) is None

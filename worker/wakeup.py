@@ -1,0 +1,200 @@
+"""The wake-up rule (SPEC §2.2), shared by hooks and the worker: start our "Process Queue"
+task unless one of ours is already queued and not yet started.
+
+Standard library only (hooks import it); `stash.hookcalls` and its `http.client` load only
+when Stash must really be asked. Our job is recognised in Stash's job list by its
+description, `Running plugin task: Stash2Plex: Process Queue` (status READY = not started;
+a RUNNING one may be finishing and does not count).
+
+The marker file `wake_requested` keeps most hooks from asking Stash at all:
+- written ("requested", time) *before* Stash is asked, created exclusively so that of
+  many parallel hooks exactly one asks; a worker that starts at once always finds it and
+  deletes it; a jobQueue check that finds our job still waiting (a long scan holds Stash's
+  queue) leaves it refreshed;
+- a hook seeing a "requested" marker younger than MARKER_TTL_S skips both GraphQL calls;
+  an older one is verified with jobQueue;
+- the worker deletes it when it starts (under its lock) and again right before its final
+  look at the inbox, so an edit landing while the worker finishes either is seen by that
+  look or finds no marker and asks Stash (lost-wakeup rule, docs/worker.md);
+- a failed request leaves a "failed" marker: for FAILURE_BACKOFF_S hooks do not retry (a
+  down or hanging Stash would otherwise cost every hook of a bulk edit its timeout).
+Stash unreachable: one warning, and the work stays recorded for the next run. Never call
+this while holding a database write transaction (starting a task can make Stash run hooks
+synchronously).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from stash.log import StashLog
+    from validation.snapshot import Snapshot
+
+__all__ = [
+    "ALREADY_QUEUED",
+    "BACKOFF",
+    "FAILURE_BACKOFF_S",
+    "MARKER_FILE",
+    "MARKER_TTL_S",
+    "PENDING",
+    "REQUESTED",
+    "UNREACHABLE",
+    "WORKER_JOB_DESCRIPTION",
+    "WORKER_TASK_NAME",
+    "clear_marker",
+    "is_our_waiting_job",
+    "read_marker",
+    "wake_blocker",
+    "wake_worker",
+    "write_marker",
+]
+
+PLUGIN_ID = "Stash2Plex"
+WORKER_TASK_NAME = "Stash2Plex: Process Queue"
+WORKER_JOB_DESCRIPTION = "Running plugin task: " + WORKER_TASK_NAME
+MARKER_FILE = "wake_requested"
+MARKER_TTL_S = 120.0
+FAILURE_BACKOFF_S = 30.0
+HOOK_TIMEOUT_S = 2.0
+
+# What wake_worker did.
+REQUESTED = "requested"  # runPluginTask accepted
+ALREADY_QUEUED = "already queued"  # our job is waiting in Stash's queue
+PENDING = "pending"  # a fresh marker says a request is on its way
+BACKOFF = "backoff"  # a request failed moments ago; not retried yet
+UNREACHABLE = "unreachable"  # Stash could not be asked; work stays recorded
+
+_REQUESTED_STATE = "requested"
+_FAILED_STATE = "failed"
+
+
+def _marker_path(data_dir: str | os.PathLike[str]) -> str:
+    return os.path.join(os.fspath(data_dir), MARKER_FILE)
+
+
+def read_marker(data_dir: str | os.PathLike[str]) -> tuple[str, float] | None:
+    """(state, time) of the marker, or None when absent or unreadable (= ask Stash)."""
+    try:
+        with open(_marker_path(data_dir), encoding="ascii", errors="replace") as handle:
+            state, _, stamp = handle.read(100).strip().partition(" ")
+        return state, float(stamp)
+    except (OSError, ValueError):
+        return None
+
+
+def write_marker(data_dir: str | os.PathLike[str], state: str, now: float) -> None:
+    """Advisory only: a torn or lost write merely costs one jobQueue check later."""
+    with open(_marker_path(data_dir), "w", encoding="ascii") as handle:
+        handle.write(f"{state} {now:.3f}\n")
+
+
+def clear_marker(data_dir: str | os.PathLike[str]) -> None:
+    try:
+        os.remove(_marker_path(data_dir))
+    except FileNotFoundError:
+        pass
+
+
+def is_our_waiting_job(status: str, description: str) -> bool:
+    """Our worker task, queued and not yet started."""
+    return status == "READY" and description.strip() == WORKER_JOB_DESCRIPTION
+
+
+def _skip_by_marker(marker: tuple[str, float] | None, now: float) -> str | None:
+    if marker is None:
+        return None
+    state, at = marker
+    age = now - at
+    if state == _REQUESTED_STATE and 0.0 <= age < MARKER_TTL_S:
+        return PENDING
+    if state == _FAILED_STATE and 0.0 <= age < FAILURE_BACKOFF_S:
+        return BACKOFF
+    return None
+
+
+def _claim_marker(data_dir: str | os.PathLike[str], now: float) -> str | None:
+    """Become the one hook that asks Stash: None when claimed, else why not.
+
+    Hooks of parallel edits arrive together; creating the marker exclusively lets exactly
+    one of them ask Stash while the others see it PENDING. A stale or failed marker is
+    simply overwritten (rare: two hooks may then both ask, costing one extra job).
+    """
+    path = _marker_path(data_dir)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        marker = read_marker(data_dir)
+        skipped = _skip_by_marker(marker, now)
+        if skipped is not None:
+            return skipped  # another hook claimed it meanwhile
+        write_marker(data_dir, _REQUESTED_STATE, now)
+        return None
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(f"{_REQUESTED_STATE} {now:.3f}\n")
+    return None
+
+
+def wake_blocker(
+    data_dir: str | os.PathLike[str], snapshot: Snapshot, now: float | None = None
+) -> str | None:
+    """Why not to wake the worker at all (None: go ahead).
+
+    The settings snapshot says Plex is not set up (the worker would only repeat the setup
+    message; an absent snapshot does not count: the worker writes it), `paused` is on, or
+    the circuit is open and was probed moments ago. Work is recorded regardless.
+    """
+    if snapshot.written_at is not None and not snapshot.configured:
+        return "Plex is not set up"
+    if snapshot.settings.get("paused") is True:
+        return "paused"
+    from worker.circuit import Circuit
+
+    if not Circuit(data_dir).wake_allowed(now):
+        return "circuit open"
+    return None
+
+
+def wake_worker(
+    data_dir: str | os.PathLike[str],
+    server_connection: Mapping[str, object],
+    log: StashLog,
+    *,
+    now: float | None = None,
+    use_marker: bool = True,
+    timeout: float = HOOK_TIMEOUT_S,
+) -> str:
+    """Apply the wake-up rule; returns one of REQUESTED, ALREADY_QUEUED, PENDING, BACKOFF,
+    UNREACHABLE. `use_marker=False` (the worker) always asks Stash. Never raises for Stash
+    failures (one warning instead)."""
+    now = time.time() if now is None else now
+    if use_marker:
+        skipped = _skip_by_marker(read_marker(data_dir), now) or _claim_marker(data_dir, now)
+        if skipped is not None:
+            return skipped
+    else:
+        write_marker(data_dir, _REQUESTED_STATE, now)
+    from plugin.errors import StashError
+    from stash import hookcalls
+    from stash.connection import StashEndpoint
+
+    endpoint = StashEndpoint.from_server_connection(server_connection)
+    for secret in endpoint.secrets():
+        log.add_secret(secret)
+    try:
+        jobs = hookcalls.job_queue(endpoint, timeout=timeout)
+        if any(is_our_waiting_job(job.status, job.description) for job in jobs):
+            return ALREADY_QUEUED  # the marker written above stands for it
+        hookcalls.run_plugin_task(endpoint, PLUGIN_ID, WORKER_TASK_NAME, timeout=timeout)
+    except StashError as exc:
+        write_marker(data_dir, _FAILED_STATE, now)
+        log.warning(
+            f"Could not start '{WORKER_TASK_NAME}': {exc}. The work stays recorded and "
+            "is processed by the next run."
+        )
+        return UNREACHABLE
+    return REQUESTED
