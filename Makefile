@@ -39,7 +39,9 @@ package: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/hook_latency.py
 	$(BIN)/python bench/index_build.py
+	$(BIN)/python bench/queue_ops.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/reconcile.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .ruff_cache

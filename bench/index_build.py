@@ -28,9 +28,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, Python puts bench/ first on sys.path: its files must not shadow standard
-# modules (bench/queue.py would hide the `queue` module urllib3 imports).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 BUDGET_REQUESTS = 30

@@ -5,6 +5,9 @@ keep-alive `requests.Session`, so the HTTP status is seen directly, answers are 
 plain dataclasses (`plex.items`), and errors are classified once (`plex.errors`). Every raw
 request goes through `_request`: counted (read/write), throttled (writes), translated.
 Call `plex.env.prepare_plexapi_env(data_dir)` before importing this module.
+
+Slightly over ~400 lines on purpose: every Plex request passes through the one counted,
+throttled, translated `_request` here, and splitting the client would scatter that contract.
 """
 
 from __future__ import annotations

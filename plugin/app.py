@@ -14,7 +14,7 @@ from pathlib import Path
 
 from plugin.context import Context, SettingsSource
 from plugin.datadir import resolve_data_dir
-from plugin.dispatch import TASK, find_route, load_handler
+from plugin.dispatch import SCHEDULE_AWARE_MODES, TASK, find_route, load_handler
 from plugin.errors import Stash2PlexError
 from plugin.invocation import parse_invocation
 from plugin.result import encode_result
@@ -66,9 +66,29 @@ def _handle(
 
     bridge = bridge_python_logging(log)
     try:
-        return load_handler(route)(ctx)
+        output = load_handler(route)(ctx)
+        if route.key not in SCHEDULE_AWARE_MODES:
+            _ask_scheduler(ctx)
+        return output
     finally:
         remove_bridge(bridge)
+
+
+def _ask_scheduler(ctx: Context) -> None:
+    """Every task asks the reconciliation scheduler (SPEC §3): a due run wakes the worker.
+
+    Reads the settings snapshot, not Stash, so a task that never needed settings pays no
+    request; a failure here never fails the task that already did its work.
+    """
+    from reconciliation.auto import wake_if_due
+
+    try:
+        woke = wake_if_due(ctx, ctx.snapshot().settings)
+    except Stash2PlexError as exc:
+        ctx.log.debug(f"reconciliation check skipped: {exc}")
+        return
+    if woke is not None:
+        ctx.log.info(f"Reconciliation is due: {woke}")
 
 
 def run(

@@ -18,6 +18,7 @@ from plugin.record import Record
 __all__ = [
     "HOOK",
     "ROUTES",
+    "SCHEDULE_AWARE_MODES",
     "TASK",
     "Route",
     "find_route",
@@ -32,6 +33,22 @@ TASK = "task"
 SCENE_HOOK_NAME = "Stash2Plex: Record Scene Changes"
 SCENE_HOOK_DESCRIPTION = "Records changed scenes for the queue; never talks to Plex."
 _SCENE_HOOK = "plugin.hooks:handle_scene_hook"
+
+
+# Tasks whose handlers apply the reconciliation policy themselves: the worker performs a due
+# run before draining, View Status and the reconcile tasks wake it. Every other task only
+# asks the scheduler afterwards (plugin.app), as SPEC §3 asks of every invocation.
+SCHEDULE_AWARE_MODES = frozenset(
+    {
+        "process_queue",
+        "sync_all",
+        "sync_recent",
+        "status",
+        "reconcile_all",
+        "reconcile_recent",
+        "reconcile_7days",
+    }
+)
 
 
 class Route(Record):
@@ -130,6 +147,36 @@ ROUTES: tuple[Route, ...] = (
         "Purge Old Failed (30 days)",
         "Removes failed entries whose last attempt is older than 30 days.",
         (("days", "30"),),
+    ),
+    Route(
+        TASK,
+        "reconcile_all",
+        "reconciliation.tasks:reconcile_all",
+        "Reconcile Library (All)",
+        "Finds every scene whose Plex item is empty, outdated or not in Plex yet and queues "
+        "it for Process Queue.",
+    ),
+    Route(
+        TASK,
+        "reconcile_recent",
+        "reconciliation.tasks:reconcile_recent",
+        "Reconcile Library (Recent)",
+        "Same as Reconcile Library (All), for the scenes updated in the last 24 hours.",
+    ),
+    Route(
+        TASK,
+        "reconcile_7days",
+        "reconciliation.tasks:reconcile_7days",
+        "Reconcile Library (Last 7 Days)",
+        "Same as Reconcile Library (All), for the scenes updated in the last 7 days.",
+    ),
+    Route(
+        TASK,
+        "preview_gaps",
+        "reconciliation.tasks:preview_gaps",
+        "Preview Gaps",
+        "Lists what reconciliation would fix (the first gaps with reasons, totals by type) "
+        "without queueing anything.",
     ),
     Route(
         TASK,

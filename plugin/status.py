@@ -1,9 +1,9 @@
-"""The "View Status" task: version, data folder, effective settings (secrets masked), and
-the queue: counts, recent failures, Plex circuit, last worker run.
+"""The "View Status" task: version, data folder, effective settings (secrets masked), the
+queue (counts, recent failures, Plex circuit, last worker run) and reconciliation history.
 
 Task side (may import pydantic). Stash shows a task's output only at debug level, so the
-summary is also logged at info. Later issues add their sections (reconciliation) by
-extending `collect_status`. Like every invocation, it applies the wake-up rule when it
+summary is also logged at info. Later issues add their sections by extending
+`collect_status`. Like every invocation, it applies the wake-up rule when it
 finds due work nobody is processing.
 """
 
@@ -33,7 +33,9 @@ def collect_status(ctx: Context) -> dict[str, object]:
         resolved = ctx.resolved_settings()
     except Stash2PlexError as exc:
         status["settings_error"] = str(exc)
+        _add_reconciliation(ctx, status, None)
         return status
+    _add_reconciliation(ctx, status, resolved.values)
     status["settings"] = redacted_values(resolved)
     status["configured"] = not resolved.missing
     if resolved.missing:
@@ -58,6 +60,20 @@ def _add_queue(ctx: Context, status: dict[str, object]) -> None:
         status["queue_error"] = f"the queue cannot be read: {type(exc).__name__}: {exc}"
 
 
+def _add_reconciliation(ctx: Context, status: dict[str, object], settings: object) -> None:
+    """Last run, run count and, with the settings, when the next automatic run is due."""
+    from reconciliation.history import reconciliation_status
+
+    status["reconciliation"] = reconciliation_status(ctx.data_dir, settings, warn=ctx.log.warning)
+
+
+def _reconciliation_lines(status: dict[str, object]) -> list[tuple[str, str]]:
+    from reconciliation.history import status_lines
+
+    history = status.get("reconciliation")
+    return [("info", line) for line in status_lines(history)] if isinstance(history, dict) else []
+
+
 def _wake_if_due(ctx: Context, status: dict[str, object]) -> None:
     queue = status.get("queue")
     if not isinstance(queue, dict) or not queue.get("due_work"):
@@ -70,6 +86,19 @@ def _wake_if_due(ctx: Context, status: dict[str, object]) -> None:
         if blocker
         else wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log)
     )
+
+
+def _wake_for_reconciliation(ctx: Context, status: dict[str, object]) -> None:
+    """A due automatic reconciliation is due work too: the worker performs it."""
+    history = status.get("reconciliation")
+    queue = status.get("queue")
+    if not isinstance(history, dict) or not str(history.get("next_due", "")).startswith("now"):
+        return
+    if isinstance(queue, dict) and "wake" in queue:
+        return  # already woken for the queue
+    from reconciliation.auto import wake_if_due
+
+    history["wake"] = wake_if_due(ctx, ctx.resolved_settings().values)
 
 
 def _queue_lines(status: dict[str, object]) -> list[tuple[str, str]]:
@@ -92,20 +121,21 @@ def _summary_lines(status: dict[str, object]) -> list[tuple[str, str]]:
     ]
     if "settings_error" in status:
         lines.append(("warning", f"Settings unavailable: {status['settings_error']}"))
-        return lines + _queue_lines(status)
+        return lines + _queue_lines(status) + _reconciliation_lines(status)
     if "setup" in status:
         lines.append(("warning", str(status["setup"])))
     settings = status.get("settings")
     if isinstance(settings, dict):
         shown = ", ".join(f"{k}={v!r}" for k, v in settings.items())
         lines.append(("info", f"Settings: {shown}"))
-    return lines + _queue_lines(status)
+    return lines + _queue_lines(status) + _reconciliation_lines(status)
 
 
 def run_status(ctx: Context) -> dict[str, object]:
     """Task `status`: log a one-screen summary and return the status document."""
     status = collect_status(ctx)
     _wake_if_due(ctx, status)
+    _wake_for_reconciliation(ctx, status)
     for level, line in _summary_lines(status):
         ctx.log.log(level, line)
     return status

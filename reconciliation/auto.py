@@ -44,7 +44,9 @@ def run_due_reconciliation(
         return decision
     try:
         with Inbox(ctx.data_dir) as inbox:
-            engine = GapDetectionEngine(stash, config, ctx.data_dir, queue=inbox)
+            engine = GapDetectionEngine(
+                stash, config, ctx.data_dir, queue=inbox, clock=lambda: decision.now
+            )
             result = engine.run(decision.scope)
     finally:
         close = getattr(stash, "close", None)

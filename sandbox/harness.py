@@ -3,6 +3,9 @@
 Subprocess with cwd outside the plugin folder, PYTHONPATH = parent of the plugin folder, one
 JSON object on stdin (Go-escaped, no trailing newline, then closed), stdout decoded with
 Stash's fallback rule, stderr parsed with Stash's log protocol (reference/stash.md §2-§3).
+
+Over ~400 lines on purpose: the whole Stash process protocol (start, stdin, stdout, stderr,
+manifest, job runner) lives in one file so it can be read and checked against the reference.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 
 TYPE_CHECKING = False  # typing costs ~5 ms per hook process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ __all__ = [
     "ensure_schema",
     "integrity_problems",
     "journal_mode",
+    "open_database",
     "write_txn",
 ]
 
@@ -91,6 +93,50 @@ def connect(
             pass  # others have it open; WAL stays, which is just as safe
     conn.execute("PRAGMA synchronous=" + ("NORMAL" if mode == "wal" else "FULL"))
     return conn
+
+
+def open_database(
+    path: str | os.PathLike[str],
+    migrations: Sequence[Callable[[sqlite3.Connection], None]],
+    *,
+    busy_timeout: float = 10.0,
+    journal: str = JOURNAL_AUTO,
+    vfs: str | None = None,
+    check_same_thread: bool = True,
+) -> sqlite3.Connection:
+    """`connect` plus `ensure_schema`, retried while another process holds a lock SQLite does
+    not wait for.
+
+    The busy timeout covers ordinary writers, but not every moment of another connection's
+    first-time set-up: switching a new file to WAL, WAL recovery after a crash, a concurrent
+    schema creation can answer "database is locked" at once. For a hook that would lose an
+    edit, so the whole open is retried with short backoff until `busy_timeout` has passed.
+    """
+    deadline = time.monotonic() + busy_timeout
+    delay = 0.005
+    while True:
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = connect(
+                path,
+                busy_timeout=busy_timeout,
+                journal=journal,
+                vfs=vfs,
+                check_same_thread=check_same_thread,
+            )
+            ensure_schema(conn, migrations)
+            return conn
+        except sqlite3.OperationalError as exc:
+            if conn is not None:
+                conn.close()
+            if not _is_busy(exc) or time.monotonic() + delay > deadline:
+                raise
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.2)
 
 
 def journal_mode(conn: sqlite3.Connection) -> str:
@@ -244,5 +290,6 @@ def _write_marker(marker: str) -> None:
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    # The message is the only portable signal: `sqlite_errorcode` exists from Python 3.11 on.
     text = str(exc).lower()
     return "locked" in text or "busy" in text

@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import time
 
-from sync_queue.db import JOURNAL_AUTO, connect, ensure_schema, write_txn
+from sync_queue.db import JOURNAL_AUTO, open_database, write_txn
 
 TYPE_CHECKING = False  # typing costs ~5 ms per hook process; annotations are strings anyway
 if TYPE_CHECKING:
@@ -139,13 +139,9 @@ class Inbox:
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
             busy_timeout, journal, vfs = self._options
-            conn = connect(self.path, busy_timeout=busy_timeout, journal=journal, vfs=vfs)
-            try:
-                ensure_schema(conn, _MIGRATIONS)
-            except BaseException:
-                conn.close()
-                raise
-            self._db = conn
+            self._db = open_database(
+                self.path, _MIGRATIONS, busy_timeout=busy_timeout, journal=journal, vfs=vfs
+            )
         return self._db
 
     def close(self) -> None:

@@ -12,7 +12,7 @@ import os
 import sqlite3
 from collections.abc import Iterable
 
-from sync_queue.db import JOURNAL_AUTO, connect, ensure_schema
+from sync_queue.db import JOURNAL_AUTO, open_database
 from sync_queue.jobs import FailedEntry, Job, WorkItem, clip_message
 
 __all__ = [
@@ -83,13 +83,7 @@ def open_queue_db(
     vfs: str | None = None,
 ) -> sqlite3.Connection:
     path = os.path.join(os.fspath(data_dir), QUEUE_FILE)
-    conn = connect(path, busy_timeout=busy_timeout, journal=journal, vfs=vfs)
-    try:
-        ensure_schema(conn, _MIGRATIONS)
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+    return open_database(path, _MIGRATIONS, busy_timeout=busy_timeout, journal=journal, vfs=vfs)
 
 
 def add_rows(conn: sqlite3.Connection, ready: dict[int, float], now: float) -> int:

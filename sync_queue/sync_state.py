@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from sync_queue.db import JOURNAL_AUTO, connect, ensure_schema, write_txn
+from sync_queue.db import JOURNAL_AUTO, open_database, write_txn
 from sync_queue.legacy import LEGACY_FILE, read_legacy_timestamps
 from sync_queue.timeparse import parse_rfc3339
 
@@ -81,9 +81,10 @@ class SyncStateStore:
         self.data_dir = os.fspath(data_dir)
         self._clock = clock
         path = os.path.join(self.data_dir, SYNC_STATE_FILE)
-        self._conn = connect(path, busy_timeout=busy_timeout, journal=journal, vfs=vfs)
+        self._conn = open_database(
+            path, _MIGRATIONS, busy_timeout=busy_timeout, journal=journal, vfs=vfs
+        )
         try:
-            ensure_schema(self._conn, _MIGRATIONS)
             self._migrate_legacy()
         except BaseException:
             self._conn.close()

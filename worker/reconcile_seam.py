@@ -1,30 +1,24 @@
 """Seam: automatic reconciliation at the start of a worker run (SPEC §3 policy, issue 6).
 
-The worker asks the scheduler whether a run is due and would run the GapDetectionEngine
-first. The engine does not exist yet: a due run is only logged, and deliberately NOT
-recorded (recording it would pretend the library was checked). The reconciliation issue
-replaces `run_due_reconciliation`'s body; its callers stay as they are.
+The worker asks the scheduler whether a run is due and, if so, performs it before it drains
+the inbox: `reconciliation.auto.run_due_reconciliation` runs the GapDetectionEngine (its
+gaps go into the inbox, which this worker drains right after) and records the run with the
+decision's `is_startup` and start time. Hooks never run it; they only wake the worker.
 """
 
 from __future__ import annotations
 
 from plugin.context import Context
-from reconciliation.scheduler import ReconciliationScheduler, RunDecision
+from reconciliation.scheduler import RunDecision
 from validation.config import Stash2PlexConfig
 
-__all__ = ["ENGINE_MISSING", "run_due_reconciliation"]
-
-ENGINE_MISSING = "the reconciliation engine is not available yet; skipped (not recorded)"
+__all__ = ["run_due_reconciliation"]
 
 
 def run_due_reconciliation(
     ctx: Context, config: Stash2PlexConfig, *, now: float
 ) -> RunDecision | None:
-    """The due automatic run per the scheduler (None when none is due), after running it.
+    """The due automatic run per the scheduler (None when none is due), after running it."""
+    from reconciliation.auto import run_due_reconciliation as perform
 
-    Today: logs that the engine is missing and returns the decision unrecorded.
-    """
-    decision = ReconciliationScheduler(ctx.data_dir, warn=ctx.log.warning).decide(config, now)
-    if decision is not None:
-        ctx.log.info(f"Reconciliation due ({decision.reason}): {ENGINE_MISSING}")
-    return decision
+    return perform(ctx, config, now=now)

@@ -266,7 +266,8 @@ def test_twenty_concurrent_writer_processes_lose_nothing(tmp_path: Path, journal
             for stream in (p.stdout, p.stderr):
                 if stream:
                     stream.close()
-    assert results == [(0, "")] * writers
+    failures = "\n".join(err[-1500:] for code, err in results if code or err)
+    assert results == [(0, "")] * writers, failures
     expected = {n * 10_000 + i for n in range(1, writers + 1) for i in range(1, count + 1)}
     expected |= {n * 10_000 + 5000 + i for n in range(1, writers + 1) for i in range(1, 6)}
     with Inbox(data) as box:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from reconciliation.scheduler import ReconciliationScheduler
 from sandbox.world import Sandbox
 from sync_queue.failed import FailedList
 from sync_queue.inbox import Inbox
@@ -229,16 +230,19 @@ def test_an_edit_during_the_last_batch_is_picked_up_before_exiting(world: Sandbo
     assert queue_items(world) == {}
 
 
-def test_due_reconciliation_is_only_logged_until_the_engine_exists(world: Sandbox) -> None:
-    world.configure_plugin(reconcile_interval="daily")
+def test_a_due_reconciliation_runs_first_and_its_gaps_are_processed(world: Sandbox) -> None:
+    world.configure_plugin(reconcile_interval="daily", reconcile_scope="all")
     result = run_task(world, "process_queue", services_for(Script()))
     assert result.exit_code == 0
-    assert any(
-        m.startswith("Reconciliation due (daily reconciliation due (never ran))")
-        and m.endswith("the reconciliation engine is not available yet; skipped (not recorded)")
-        for m in result.messages("info")
-    )
-    assert not (data_dir_of(world) / "reconciliation_state.json").exists()
+    infos = result.messages("info")
+    assert "Reconciliation due (daily reconciliation due (never ran)): checking scope all" in infos
+    assert any(m.startswith("Reconciliation (all): 30 scene(s) checked") for m in infos)
+    state = ReconciliationScheduler(data_dir_of(world)).load_state()
+    assert (state.run_count, state.last_run_scope, state.is_startup_run) == (1, "all", False)
+    assert state.last_enqueued > 0
+    # The gaps went into the inbox before the drain: this same run processed them.
+    assert len(_processings(world)) == state.last_enqueued
+    assert queue_items(world) == {}
 
 
 def test_secrets_in_a_step_message_never_reach_log_queue_or_summary(world: Sandbox) -> None:

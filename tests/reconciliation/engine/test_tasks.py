@@ -1,5 +1,5 @@
-"""The reconciliation tasks through the plugin harness (a real plugin process, as Stash starts
-it), the automatic run the worker performs, and the status section.
+"""The reconciliation tasks through the plugin harness (Stash2Plex.py in its own process, as
+Stash starts it), the automatic run the worker performs, waking it, and the status section.
 
 The library's clock is the real one here (the task process uses `time.time`), so the
 `recent` window is checked with a margin for the seconds the test takes.
@@ -27,7 +27,6 @@ from tests.reconciliation.engine.conftest import WorldFactory
 from tests.reconciliation.engine.world import EngineWorld, expected_gaps, expected_queue
 from worker.wakeup import WORKER_JOB_DESCRIPTION, WORKER_TASK_NAME
 
-DRIVER = Path(__file__).with_name("task_driver.py")
 DAY = 86400.0
 MARGIN = 300.0
 
@@ -64,9 +63,7 @@ def live(worlds: WorldFactory, tmp_path: Path) -> tuple[EngineWorld, PluginHarne
             "path_map": world.truth.path_map,
         }
     world.seed_sync_state(tmp_path)
-    harness = PluginHarness(
-        plugin_dir=REPO_ROOT, stash_url=world.stash.url, data_dir=tmp_path, entry=str(DRIVER)
-    )
+    harness = PluginHarness(plugin_dir=REPO_ROOT, stash_url=world.stash.url, data_dir=tmp_path)
     return world, harness
 
 
@@ -125,6 +122,13 @@ def test_reconcile_recent_queues_records_and_wakes_the_worker(
     assert out["worker"] == "requested"
     waiting = [job for job in world.stash.jobs if job.status == "READY"]
     assert [job.description for job in waiting] == [WORKER_JOB_DESCRIPTION]
+
+    status = harness.run_task("status")
+    assert status.ok, status.stderr
+    history = status.output["reconciliation"]  # type: ignore[index]
+    assert (history["run_count"], history["last_run_scope"]) == (1, "recent")
+    assert history["last_enqueued"] == len(queued)
+    assert any(line.startswith("Reconciliation: 1 run(s)") for line in status.messages("info"))
 
 
 def _context(tmp_path: Path, world: EngineWorld) -> tuple[Context, list[str]]:
@@ -221,3 +225,27 @@ def test_status_section_shows_the_history_and_the_next_run(tmp_path: Path) -> No
     assert "7 gap(s)" in lines[0] and lines[1].startswith("Next automatic reconciliation")
     assert reconciliation_status(tmp_path, "never")["next_due"].startswith("never")  # type: ignore[union-attr]
     assert "next_due" not in reconciliation_status(tmp_path)
+
+
+def test_any_task_asks_the_scheduler_and_wakes_the_worker_when_a_run_is_due(
+    live: tuple[EngineWorld, PluginHarness], tmp_path: Path
+) -> None:
+    """SPEC §3: every invocation asks the scheduler; Clear Failed knows nothing of
+    reconciliation, yet after it a due daily run has queued our worker task in Stash."""
+    from validation.snapshot import write_snapshot
+
+    world, harness = live
+    write_snapshot(tmp_path, {"reconcile_interval": "daily"}, configured=True)
+    run = harness.run_task("clear_failed")
+    assert run.ok, run.stderr
+    ready = [j for j in world.stash.jobs if j.description == WORKER_JOB_DESCRIPTION]
+    assert [j.status for j in ready] == ["READY"]
+    assert any("Reconciliation is due" in m for m in run.messages("info"))
+    # With the default "never", the same task leaves Stash's job queue alone.
+    for job in ready:
+        job.status = "FINISHED"
+    (tmp_path / "wake_requested").unlink(missing_ok=True)
+    write_snapshot(tmp_path, {"reconcile_interval": "never"}, configured=True)
+    again = harness.run_task("clear_failed")
+    assert again.ok and not any("Reconciliation is due" in m for m in again.messages())
+    assert [j.status for j in world.stash.jobs if j.status == "READY"] == []

@@ -15,7 +15,7 @@ and `get_queued_scene_ids()` on 100,000 queued scenes.
    5 calls, budget ≤ 200 ms.
 
 Writes its section of docs/benchmarks.md between `<!-- BEGIN queue -->` and
-`<!-- END queue -->`. POSIX only (os.wait4). Usage: python bench/queue.py [--hooks 100]
+`<!-- END queue -->`. POSIX only (os.wait4). Usage: python bench/queue_ops.py [--hooks 100]
 [--no-write]
 """
 
@@ -208,7 +208,7 @@ def render_section(enq: dict[str, float], hooks: dict[str, float], lookup: dict[
 
     n = int(enq["n"])
     return (
-        "## Queue (`bench/queue.py`)\n\n"
+        "## Queue (`bench/queue_ops.py`)\n\n"
         "| Measure | Value | Budget |\n|---|---|---|\n"
         f"| {n:,} inbox records, one transaction each (one connection) | "
         f"{enq['inbox_records_s']:.2f} s | |\n"
