@@ -17,27 +17,24 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
 from sandbox.harness import go_json  # noqa: E402
 from scripts.package import collect_files  # noqa: E402
 
 BUDGET_MEDIAN_MS = 80.0
 BUDGET_RSS_MB = 30.0
 GOAL_MEDIAN_MS = 50.0
-BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
 SECTION = "hook_latency"
 
 # The hooks Stash sends most: a one-field edit, a bulk edit, a scan-created scene, a delete.
@@ -229,30 +226,8 @@ def render_section(numbers: dict[str, float]) -> str:
         f"| ≤ {BUDGET_RSS_MB:.0f} MB |\n"
         f"| bare interpreter (`python -c pass`) | {numbers['bare_median_ms']:.1f} ms, "
         f"{numbers['bare_rss_mb']:.1f} MB | |\n\n"
-        f"Verdict: **{verdict}**. Measured {time.strftime('%Y-%m-%d')} on "
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs "
-        f"(load average {os.getloadavg()[0]:.1f}), Python {platform.python_version()}.\n"
+        f"Verdict: **{verdict}**. {machine_line()}\n"
     )
-
-
-_HEADER = (
-    "# Benchmarks\n\nEach benchmark in `bench/` rewrites only its own section, between its "
-    "`BEGIN`/`END` markers.\n"
-)
-
-
-def write_section(text: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace (or append) this benchmark's marked section; other sections stay untouched."""
-    begin, end = f"<!-- BEGIN {SECTION} -->", f"<!-- END {SECTION} -->"
-    block = f"{begin}\n{text}{end}\n"
-    current = path.read_text(encoding="utf-8") if path.is_file() else _HEADER
-    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", flags=re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: block, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + block
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(updated, encoding="utf-8", newline="\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -265,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     section = render_section(numbers)
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section("hook_latency", section)
         print(f"updated {BENCHMARKS_MD}")
     return 0 if within_budget(numbers) else 1
 

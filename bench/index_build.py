@@ -17,10 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -30,29 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._report import BENCHMARKS_MD, machine_line, peak_rss_mb, write_section  # noqa: E402
+
 BUDGET_REQUESTS = 30
 BUDGET_WALL_S = 15.0
 BUDGET_RSS_MB = 300.0
-BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- BEGIN index_build -->", "<!-- END index_build -->"
 TOKEN = "bench-plex-token"
-
-
-def _rss_mb() -> float:
-    """Peak RSS of this process image, in MB.
-
-    Linux: `VmHWM` of /proc/self/status. `ru_maxrss` is not used there because it survives
-    fork+exec: a child of the ~330 MB parent would report the parent's peak.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes vs KiB
 
 
 def child(url: str, data_dir: str) -> None:
@@ -63,7 +42,7 @@ def child(url: str, data_dir: str) -> None:
     from plex.client import PlexClient
     from plex.index import PathIndex
 
-    baseline = _rss_mb()
+    baseline = peak_rss_mb()
     client = PlexClient(url, TOKEN, data_dir=data_dir)
     index = PathIndex(data_dir)
     started = time.perf_counter()
@@ -71,7 +50,7 @@ def child(url: str, data_dir: str) -> None:
     report = index.refresh(client, sections)
     wall = time.perf_counter() - started
     full_requests = client.requests_made.total
-    peak = _rss_mb()
+    peak = peak_rss_mb()
     started = time.perf_counter()
     again = index.refresh(client)
     incremental_wall = time.perf_counter() - started
@@ -155,26 +134,8 @@ def render_section(n: dict[str, object]) -> str:
         f"| RSS after imports (baseline) | {float(n['baseline_mb']):.0f} MB | |\n"  # type: ignore[arg-type]
         f"| incremental refresh, nothing changed | {n['incremental_requests']} requests, "
         f"{float(n['incremental_ms']):.0f} ms | |\n\n"  # type: ignore[arg-type]
-        f"Verdict: **{verdict}**. Measured {time.strftime('%Y-%m-%d')} on "
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs "
-        f"(load average {os.getloadavg()[0]:.1f}), Python {platform.python_version()}.\n"
+        f"Verdict: **{verdict}**. {machine_line()}\n"
     )
-
-
-_HEADER = "# Benchmarks\n\nEach benchmark in `bench/` rewrites only its own marked section.\n"
-
-
-def write_section(text: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace (or append) this benchmark's marked section; other sections stay untouched."""
-    block = f"{BEGIN}\n{text}{END}\n"
-    current = path.read_text(encoding="utf-8") if path.is_file() else _HEADER
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", flags=re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: block, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + block
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(updated, encoding="utf-8", newline="\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     section = render_section(numbers)
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section("index_build", section)
         print(f"updated {BENCHMARKS_MD}")
     return 0 if within_budget(numbers) else 1
 

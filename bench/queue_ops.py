@@ -22,9 +22,6 @@ Writes its section of docs/benchmarks.md between `<!-- BEGIN queue -->` and
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import re
 import shutil
 import statistics
 import sys
@@ -36,9 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
 from bench.hook_latency import (  # noqa: E402
     _HOOK_CONTEXTS,
-    BENCHMARKS_MD,
     Spawner,
     _environment,
     install_plugin,
@@ -229,24 +226,8 @@ def render_section(enq: dict[str, float], hooks: dict[str, float], lookup: dict[
         f"Warm hooks: the hook_latency mix with Stash (emulator) answering and a worker "
         f"request pending; {int(hooks['jobs_requested'])} Process Queue jobs were requested "
         f"for {int(hooks['runs']) + int(hooks['cold_runs']) + 1} hooks (one per cold hook, "
-        "one for the first warm one). Measured "
-        f"{time.strftime('%Y-%m-%d')} on {platform.system()} {platform.machine()}, "
-        f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}), Python "
-        f"{platform.python_version()}.\n"
+        f"one for the first warm one). {machine_line()}\n"
     )
-
-
-def write_section(text: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace (or append) this benchmark's marked section; other sections stay untouched."""
-    begin, end = f"<!-- BEGIN {SECTION} -->", f"<!-- END {SECTION} -->"
-    block = f"{begin}\n{text}{end}\n"
-    current = path.read_text(encoding="utf-8") if path.is_file() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", flags=re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: block, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + block
-    path.write_text(updated, encoding="utf-8", newline="\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     section = render_section(enq, hooks, lookup)
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section("queue", section)
         print(f"updated {BENCHMARKS_MD}")
     return 0 if all(verdicts(enq, hooks, lookup).values()) else 1
 

@@ -18,10 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -31,25 +27,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._report import machine_line, peak_rss_mb, write_section  # noqa: E402
+
 BUDGET_WALL_S = {10_000: 10.0, 50_000: 45.0}
 BUDGET_RSS_MB = 400.0  # at 50,000 scenes
 BUDGET_PLEX_REQUESTS_10K = 30
-BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- BEGIN reconcile -->", "<!-- END reconcile -->"
-
-
-def _rss_mb() -> float:
-    """Peak RSS of this process image in MB: Linux `VmHWM` (`ru_maxrss` survives fork+exec,
-    so a child of the big parent would report the parent's peak), elsewhere `ru_maxrss`."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024  # bytes vs KiB
 
 
 def child(spec_path: str) -> None:
@@ -62,7 +44,7 @@ def child(spec_path: str) -> None:
     from stash.connection import StashEndpoint
     from sync_queue.inbox import Inbox
 
-    baseline = _rss_mb()
+    baseline = peak_rss_mb()
     config = types.SimpleNamespace(
         plex_url=spec["plex_url"], plex_token=spec["token"], path_map=spec["path_map"]
     )
@@ -91,7 +73,7 @@ def child(spec_path: str) -> None:
             }
         )
         del result, engine
-    print(json.dumps({"runs": runs, "rss_mb": _rss_mb(), "baseline_mb": baseline}))
+    print(json.dumps({"runs": runs, "rss_mb": peak_rss_mb(), "baseline_mb": baseline}))
 
 
 def measure(scenes: int, latency_ms: float) -> dict[str, object]:
@@ -212,24 +194,8 @@ def render_section(results: list[dict[str, object]]) -> str:
             f"| {scenes:,} | {float(n['rss_mb']):.0f} MB | {float(n['baseline_mb']):.0f} MB | "  # type: ignore[arg-type]
             f"{n['plex_served']} / {n['stash_served']} | {budget} |"
         )
-    lines.append(
-        f"\nVerdict: **{verdict}**. Measured {time.strftime('%Y-%m-%d')} on "
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs "
-        f"(load average {os.getloadavg()[0]:.1f}), Python {platform.python_version()}.\n"
-    )
+    lines.append(f"\nVerdict: **{verdict}**. {machine_line()}\n")
     return "\n".join(lines)
-
-
-def write_section(text: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace (or append) this benchmark's marked section; other sections stay untouched."""
-    block = f"{BEGIN}\n{text}{END}\n"
-    current = path.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", flags=re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: block, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + block
-    path.write_text(updated, encoding="utf-8", newline="\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -246,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     section = render_section(results)
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section("reconcile", section)
         print("updated docs/benchmarks.md")
     return 0 if all(within_budget(n) for n in results) else 1
 

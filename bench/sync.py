@@ -18,9 +18,6 @@ import argparse
 import importlib.util
 import io
 import json
-import os
-import platform
-import re
 import sys
 import tempfile
 import time
@@ -31,8 +28,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-BENCHMARKS_MD = ROOT / "docs" / "benchmarks.md"
-BEGIN, END = "<!-- BEGIN sync -->", "<!-- END sync -->"
+from bench._report import BENCHMARKS_MD, machine_line, write_section  # noqa: E402
+
 WRITES = (
     "PUT /library/sections/{id}/all",
     "POST /library/metadata/{rk}/posters",
@@ -164,24 +161,8 @@ def render_section(sync: dict[str, Any], index: dict[str, Any] | None) -> str:
             f"{float(index['wall_s']):.1f} s (≤ 15 s), {float(index['rss_mb']):.0f} MB peak RSS "
             f"(≤ 300 MB): **{verdict}**.\n"
         )
-    text += (
-        f"\nMeasured {time.strftime('%Y-%m-%d')} on {platform.system()} {platform.machine()}, "
-        f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}), Python "
-        f"{platform.python_version()}.\n"
-    )
+    text += f"\n{machine_line()}\n"
     return text
-
-
-def write_section(text: str, path: Path = BENCHMARKS_MD) -> None:
-    """Replace (or append) this benchmark's marked section; other sections stay untouched."""
-    block = f"{BEGIN}\n{text}{END}\n"
-    current = path.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(BEGIN) + r".*?" + re.escape(END) + r"\n?", flags=re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: block, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + block
-    path.write_text(updated, encoding="utf-8", newline="\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     for problem in sync["problems"]:
         print(f"difference: {problem}")
     if not args.no_write:
-        write_section(section)
+        write_section("sync", section)
         print(f"updated {BENCHMARKS_MD}")
     ok = sync["check_ok"] and (index is None or index["within_budget"])
     return 0 if ok else 1

@@ -1,6 +1,7 @@
 """A cross-process, cross-platform exclusive file lock with a timeout.
 
-Standard library only: `fcntl.flock` on POSIX, `msvcrt.locking` on Windows. The lock dies
+Standard library only: `sync_queue.lock.WorkerLock` (`fcntl.flock` on POSIX,
+`msvcrt.locking` on Windows), polled until a timeout. The lock dies
 with its process (a SIGKILLed holder never leaves a stale lock behind). Acquisition polls
 until `timeout` and then raises LockTimeout: never block forever (nested hooks can deadlock,
 reference/stash.md §2.5).
@@ -8,46 +9,15 @@ reference/stash.md §2.5).
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from pathlib import Path
 
 from plugin.errors import LockTimeout
+from sync_queue.lock import WorkerLock
 
 __all__ = ["FileLock"]
 
 _POLL_S = 0.05
-
-
-def _try_lock(fd: int) -> bool:
-    if sys.platform == "win32":
-        import msvcrt
-
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    import fcntl
-
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _unlock(fd: int) -> None:
-    if sys.platform == "win32":
-        import msvcrt
-
-        os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-    else:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 class FileLock:
@@ -61,35 +31,30 @@ class FileLock:
         self.path = Path(path)
         self.timeout = timeout
         self.what = what or self.path.name
-        self._fd: int | None = None
+        self._lock: WorkerLock | None = None
 
     @property
     def held(self) -> bool:
-        return self._fd is not None
+        return self._lock is not None
 
     def acquire(self) -> None:
-        if self._fd is not None:
+        if self._lock is not None:
             raise RuntimeError(f"{self.what} lock is already held by this object")
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        lock = WorkerLock(self.path)
         deadline = time.monotonic() + self.timeout
-        while not _try_lock(fd):
+        while not lock.acquire():
             if time.monotonic() >= deadline:
-                os.close(fd)
                 raise LockTimeout(
                     f"{self.what} is busy: another Stash2Plex process held it "
                     f"for more than {self.timeout:g} s"
                 )
             time.sleep(_POLL_S)
-        self._fd = fd
+        self._lock = lock
 
     def release(self) -> None:
-        fd, self._fd = self._fd, None
-        if fd is None:
-            return
-        try:
-            _unlock(fd)
-        finally:
-            os.close(fd)
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.release()
 
     def __enter__(self) -> FileLock:
         self.acquire()

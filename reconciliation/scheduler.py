@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 
-from reconciliation._atomic import write_atomic
+from plugin.fileio import atomic_write_bytes
 
 # Not `from typing import TYPE_CHECKING`: importing typing costs the hook path ~5 ms, and type
 # checkers honour a module-level constant of this name too.
@@ -291,7 +291,7 @@ class ReconciliationScheduler:
     def save_state(self, state: ReconciliationState) -> None:
         """Write `state` atomically: temp file in the same folder, fsync, os.replace."""
         payload = json.dumps(asdict(state), indent=2, sort_keys=True).encode("utf-8")
-        write_atomic(self.state_path, payload)
+        atomic_write_bytes(self.state_path, payload)
         self._warned = False
 
     # -- runs -----------------------------------------------------------------------------

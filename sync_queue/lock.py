@@ -5,6 +5,9 @@ kernel when the holder dies, SIGKILL included (no stale lock files, no pid guess
 `fcntl.flock` on POSIX (per open file, so a second handle in the same process is refused
 too; on NFS Linux maps it to a POSIX record lock), `msvcrt.locking` on one byte on Windows.
 Acquiring never blocks. The file's text (pid, time) is informational only.
+
+`WorkerLock` is the project's one OS file lock; `plugin.filelock.FileLock` polls it with a
+timeout for the dependency installer.
 """
 
 from __future__ import annotations

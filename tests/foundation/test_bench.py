@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.hook_latency import BUDGET_RSS_MB, SECTION, measure, render_section, write_section
+from bench._report import write_section
+from bench.hook_latency import BUDGET_RSS_MB, SECTION, measure, render_section
 
 
 def test_a_short_benchmark_run_measures_hooks_within_the_memory_budget() -> None:
@@ -20,8 +21,8 @@ def test_write_section_replaces_only_its_own_section(tmp_path: Path) -> None:
     path.write_text(
         "# Benchmarks\n\n<!-- BEGIN other -->\nkeep me\n<!-- END other -->\n", encoding="utf-8"
     )
-    write_section("first\n", path)
-    write_section("second\n", path)
+    write_section(SECTION, "first\n", path)
+    write_section(SECTION, "second\n", path)
     text = path.read_text(encoding="utf-8")
     assert "keep me" in text and "first" not in text
     assert text.count(f"<!-- BEGIN {SECTION} -->\nsecond\n<!-- END {SECTION} -->") == 1

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from reconciliation._atomic import write_atomic
+from plugin.fileio import atomic_write_bytes
 from reconciliation.scheduler import STATE_FILENAME, ReconciliationScheduler, ReconciliationState
 from tests.reconciliation.helpers import DAY, T0, FakeResult, Warnings, stray_files, write_state
 
@@ -222,7 +222,7 @@ def test_replace_gives_up_after_a_few_permission_errors(
 
     monkeypatch.setattr(os, "replace", always_locked)
     with pytest.raises(PermissionError):
-        write_atomic(str(tmp_path / STATE_FILENAME), b"{}", sleep=slept.append)
+        atomic_write_bytes(tmp_path / STATE_FILENAME, b"{}", sleep=slept.append)
     monkeypatch.undo()
     assert 2 < len(calls) < 10
     assert len(slept) == len(calls) - 1
