@@ -29,7 +29,7 @@ __all__ = [
 MANIFEST_NAME = "Stash2Plex.yml"
 ENTRY_SCRIPT = "Stash2Plex.py"
 REPO_ROOT = Path(__file__).resolve().parent.parent
-README_FILES = ("README.md", "docs/README-draft.md")
+README_FILES = ("README.md",)
 
 
 def _q(text: str) -> str:

@@ -20,7 +20,7 @@ from validation.config import load_config
 
 
 def _readme() -> Path:
-    """README.md once it carries the generated sections, else the draft in docs/."""
+    """The README file that carries the generated sections."""
     for name in README_FILES:
         path = REPO_ROOT / name
         if path.is_file() and "<!-- BEGIN settings-table" in path.read_text(encoding="utf-8"):
