@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/queue_ops.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/reconcile.py
+	$(BIN)/python bench/sandbox_load.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .ruff_cache

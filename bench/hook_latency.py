@@ -37,7 +37,8 @@ BUDGET_RSS_MB = 30.0
 GOAL_MEDIAN_MS = 50.0
 SECTION = "hook_latency"
 
-# The hooks Stash sends most: a one-field edit, a bulk edit, a scan-created scene, a delete.
+# The hooks Stash sends most: a one-field edit, a bulk edit, a scan-created scene, a delete,
+# and two entity hooks: a performer rename (recorded) and a rating click (nothing recorded).
 _HOOK_CONTEXTS: tuple[dict[str, object], ...] = (
     {
         "id": 45,
@@ -56,6 +57,18 @@ _HOOK_CONTEXTS: tuple[dict[str, object], ...] = (
         "id": 46,
         "type": "Scene.Destroy.Post",
         "input": {"id": "46", "delete_file": False, "path": "/media/videos/a.mp4"},
+    },
+    {
+        "id": 7,
+        "type": "Performer.Update.Post",
+        "input": {"id": "7", "name": "New Name", "rating100": None},
+        "inputFields": ["name", "id"],
+    },
+    {
+        "id": 7,
+        "type": "Performer.Update.Post",
+        "input": {"id": "7", "name": None, "rating100": 60},
+        "inputFields": ["rating100", "id"],
     },
 )
 
@@ -216,7 +229,7 @@ def render_section(numbers: dict[str, float]) -> str:
         f"{int(numbers['runs'])} hook processes run one after another as Stash runs them "
         "(packaged plugin in a temporary plugins folder, bytecode cache warm, cwd outside "
         "the plugin, PYTHONPATH = plugins folder; a mix of one-field edit, 500-scene bulk "
-        "edit, scan-created scene and delete).\n\n"
+        "edit, scan-created scene, delete, performer rename and performer rating click).\n\n"
         "| Measure | Value | Budget |\n|---|---|---|\n"
         f"| median wall | {numbers['median_ms']:.1f} ms | ≤ {BUDGET_MEDIAN_MS:.0f} ms "
         f"(goal {GOAL_MEDIAN_MS:.0f}) |\n"

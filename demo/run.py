@@ -1,86 +1,42 @@
-"""`make demo`: Sync All Scenes through an emulated Stash into an emulated Plex, then check it.
+"""`make demo`: reconcile a library with gaps of every kind, let the queue sync it, check it.
 
-Generates a library holding every case (SPEC §2.4/§2.5), starts the sandbox, asks the Stash
-emulator to run "Sync All Scenes" with `runPluginTask` (it runs Stash2Plex.py as Stash does,
-one job at a time, continuations included), prints a before/after table and checks that every
-matchable Plex item now equals its scene. Exit status 1 when it does not.
+Generates a library holding every case (SPEC §2.4/§2.5) as an earlier sync left it (sync
+state seeded: demo/library.py), starts both emulators, and asks the Stash emulator to run
+"Reconcile Library (All)" with `runPluginTask`: Stash2Plex.py runs as Stash runs it, queues
+the gaps and wakes "Stash2Plex: Process Queue", which the emulator's job queue runs next
+(one job at a time, continuations included). Prints the gaps by type, what was queued, the
+worker's outcomes, the requests both servers saw and a before/after table, then checks
+that every matchable Plex item equals its scene. Exit status 1 when it does not.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from demo.check import check_library, matchable_scenes
-from sandbox.generator import GeneratorOptions
-from sandbox.model import PlexItem, PlexLibrary
-from sandbox.world import Sandbox, start_sandbox
+from demo.library import demo_options, start_demo_world
+from demo.report import (
+    Snapshot,
+    failure_breakdown,
+    fmt_counts,
+    queue_reasons,
+    say,
+    snapshot,
+    worker_totals,
+)
+from sandbox.world import Sandbox
 
-__all__ = ["main", "run_demo"]
+__all__ = ["PROCESS_QUEUE", "RECONCILE_ALL", "main", "run_demo"]
 
-SYNC_ALL = "Sync All Scenes"
+RECONCILE_ALL = "Reconcile Library (All)"
 PROCESS_QUEUE = "Stash2Plex: Process Queue"
+JOBS_TIMEOUT_S = 600.0
 _RUN = 'mutation { runPluginTask(plugin_id: "Stash2Plex", task_name: "%s") }'
-
-
-def _say(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
-def _has_metadata(item: PlexItem) -> bool:
-    """plex.md §7's signals: a summary, studio or date, or any genre/actor/collection."""
-    if item.summary or item.studio or item.originally_available_at:
-        return True
-    return any(item.tags.get(kind) for kind in ("genre", "actor", "collection"))
-
-
-@dataclass
-class Snapshot:
-    items: int
-    with_metadata: int
-    equal_scenes: int  # matchable scenes whose every item equals the scene
-
-
-def snapshot(world: Sandbox) -> Snapshot:
-    plex: PlexLibrary = world.plex.library
-    with plex.lock:
-        items = list(plex.items.values())
-        check = check_library(world.generated, plex)
-    bad = {int(p.split()[1]) for p in check.problems if p.startswith("scene ")}
-    return Snapshot(
-        len(items),
-        sum(1 for item in items if _has_metadata(item)),
-        check.scenes - len(bad),
-    )
-
-
-def _queue_reasons(data_dir: Path) -> tuple[Counter[str], Counter[str]]:
-    from sync_queue.failed import FailedList
-    from sync_queue.workqueue import WorkQueue
-
-    queue = WorkQueue(data_dir)
-    try:
-        waiting = Counter(
-            (item.wait_reason or item.last_error_class or "queued").split(":", 1)[0]
-            for item in queue.items()
-        )
-    finally:
-        queue.close()
-    failed_list = FailedList(data_dir)
-    try:
-        failed = Counter(entry.reason_class for entry in failed_list.list())
-    finally:
-        failed_list.close()
-    return waiting, failed
 
 
 def _run_task(world: Sandbox, task: str) -> None:
@@ -90,86 +46,134 @@ def _run_task(world: Sandbox, task: str) -> None:
         raise RuntimeError(f"runPluginTask failed: {answer.text[:300]}")
 
 
-def _fmt(counter: Counter[str] | dict[str, int]) -> str:
-    return ", ".join(f"{k} {v:,}" for k, v in sorted(counter.items(), key=lambda kv: -kv[1]))
+def _intro(world: Sandbox, seed: int, latency_ms: float, before: Snapshot) -> None:
+    truth = world.generated.truth
+    say(
+        f"Stash2Plex demo: {len(truth.scenes):,} generated scenes (seed {seed}), Plex at "
+        f"{world.plex.url}, Stash at {world.stash.url}, {latency_ms:g} ms emulated latency"
+    )
+    say(
+        f"Every case planted: {len(truth.not_scanned)} not scanned yet, "
+        f"{len(truth.outside_sections)} outside the Plex libraries, {len(truth.ambiguous)} "
+        f"ambiguous, {len(truth.no_cover)} without a cover, {len(truth.no_metadata)} without "
+        f"metadata, {len(truth.two_sections)} in two sections, {len(truth.nfd)} NFD names"
+    )
+    say(
+        f"An earlier sync recorded {before.sync_records:,} scenes; since then "
+        f"{len(truth.stale)} were edited in Stash, {len(truth.wiped)} items were emptied by an "
+        f"agent refresh, {len(truth.plex_empty)} items were scanned and never synced, "
+        f"{len(truth.foreign - truth.no_metadata)} matched items carry an agent's metadata"
+    )
 
 
-def run_demo(scenes: int, seed: int, latency_ms: float, data_dir: Path) -> int:
+def _table(before: Snapshot, after: Snapshot) -> None:
+    say()
+    say(f"{'':40}{'before':>10}{'after':>10}")
+    say(f"{'Plex items':40}{before.items:>10,}{after.items:>10,}")
+    say(f"{'Plex items with metadata':40}{before.with_metadata:>10,}{after.with_metadata:>10,}")
+    say(f"{'Scenes with a sync record':40}{before.sync_records:>10,}{after.sync_records:>10,}")
+    say(
+        f"{'Matchable scenes in step in Plex':40}{before.in_step:>10,}{after.in_step:>10,}"
+        f"  of {after.check.scenes:,}"
+    )
+
+
+def _reconcile_lines(output: Any) -> None:
+    if not isinstance(output, dict):
+        say(f"Reconcile Library (All): no JSON output ({str(output)[:200]!r})")
+        return
+    gaps = output.get("gaps_by_type") or {}
+    say(
+        f"Reconcile Library (All): {output.get('scenes_checked', 0):,} scenes checked, "
+        f"{output.get('total_gaps', 0):,} gaps: {fmt_counts(gaps) or 'none'}"
+    )
+    say(
+        f"  queued {output.get('enqueued_count', 0):,} scenes; skipped: "
+        f"{output.get('skipped_no_metadata', 0):,} without metadata to push, "
+        f"{output.get('skipped_already_queued', 0):,} already queued; "
+        f"{output.get('ambiguous_count', 0):,} ambiguous (reported, not written); "
+        f"worker {output.get('worker', '?')}"
+    )
+    say(
+        f"  {output.get('plex_requests', 0)} Plex and {output.get('stash_requests', 0)} Stash "
+        f"requests, {float(output.get('duration_s', 0.0)):.2f} s"
+    )
+    for error in output.get("errors") or []:
+        say(f"  error: {error}")
+
+
+def _requests_lines(world: Sandbox) -> None:
+    plex = world.plex.log.counts()
+    stash = world.stash.log.counts()
+    say(f"Plex requests: {sum(plex.values()):,}: {fmt_counts(plex)}")
+    graphql = {k.split(":", 1)[1]: v for k, v in stash.items() if k.startswith("graphql:")}
+    other = {k: v for k, v in stash.items() if not k.startswith("graphql:")}
+    say(f"Stash requests: {sum(stash.values()):,}: GraphQL {fmt_counts(graphql)}")
+    if other:
+        say(f"  and {fmt_counts(other)}")
+
+
+def run_demo(
+    scenes: int, seed: int, latency_ms: float, data_dir: Path, *, foreign: bool = False
+) -> int:
     """The whole demo; returns the exit status."""
     started = time.monotonic()
-    options = GeneratorOptions(scenes=scenes, seed=seed)
-    world = start_sandbox(options, data_dir=data_dir, latency_s=latency_ms / 1000.0)
+    world = start_demo_world(
+        demo_options(scenes, seed, foreign=foreign), data_dir, latency_ms / 1000
+    )
     try:
-        truth = world.generated.truth
-        matchable = matchable_scenes(world.generated)
-        _say(
-            f"Stash2Plex demo: {scenes:,} generated scenes (seed {seed}), Plex at {world.plex.url},"
-            f" Stash at {world.stash.url}, {latency_ms:g} ms emulated latency"
-        )
-        _say(
-            f"Every case planted: {len(truth.not_scanned)} not scanned yet, "
-            f"{len(truth.outside_sections)} outside the Plex libraries, {len(truth.ambiguous)} "
-            f"ambiguous, {len(truth.no_cover)} without a cover, {len(truth.no_metadata)} without "
-            f"metadata, {len(truth.two_sections)} in two sections, {len(truth.nfd)} NFD names"
-        )
-        before = snapshot(world)
+        before = snapshot(world, data_dir)
+        _intro(world, seed, latency_ms, before)
         world.plex.log.clear()
         world.stash.log.clear()
-        sync_started = time.monotonic()
-        _run_task(world, SYNC_ALL)
-        if not world.stash.wait_idle(600):
-            _say("FAILED: Sync All Scenes did not finish within 10 minutes")
+        run_started = time.monotonic()
+        _run_task(world, RECONCILE_ALL)
+        if not world.stash.wait_idle(JOBS_TIMEOUT_S):
+            say(f"FAILED: the job queue was still busy after {JOBS_TIMEOUT_S:.0f} s")
             return 1
-        wall = time.monotonic() - sync_started
-        after = snapshot(world)
-        runs = world.runner.results(SYNC_ALL) + world.runner.results(PROCESS_QUEUE)
-        errors = [r.error for r in runs if r.error]
-        outputs: list[dict[str, Any]] = [r.output for r in runs if isinstance(r.output, dict)]
-        totals = Counter[str]()
-        for output in outputs:
-            for key in ("synced", "unchanged", "waiting", "retried", "failed"):
-                totals[key] += int(output.get(key, 0) or 0)
-        waiting, failed = _queue_reasons(data_dir)
-        plex_requests = world.plex.log.counts()
-        stash_requests = world.stash.log.counts()
+        wall = time.monotonic() - run_started
+        after = snapshot(world, data_dir)
+        reconciles = world.runner.results(RECONCILE_ALL)
+        workers = world.runner.results(PROCESS_QUEUE)
+        errors = [f"{run.error}" for run in reconciles + workers if run.error]
 
-        _say()
-        _say(f"{'':38}{'before':>10}{'after':>10}")
-        _say(f"{'Plex items':38}{before.items:>10,}{after.items:>10,}")
-        _say(
-            f"{'Plex items with metadata':38}{before.with_metadata:>10,}{after.with_metadata:>10,}"
+        say()
+        for run in reconciles:
+            _reconcile_lines(run.output)
+        totals = worker_totals(workers)
+        waiting, failed = queue_reasons(data_dir)
+        say(
+            f"{PROCESS_QUEUE}: {len(workers)} job(s) ({max(len(workers) - 1, 0)} continuation(s)), "
+            f"{sum(run.duration_s for run in workers):.1f} s; "
+            + ", ".join(f"{name} {count:,}" for name, count in totals.items())
         )
-        _say(
-            f"{'Matchable scenes equal in Plex':38}{before.equal_scenes:>10,}"
-            f"{after.equal_scenes:>10,}  of {len(matchable):,}"
-        )
-        _say()
-        _say(
-            f"Sync All Scenes: {wall:.1f} s wall, {len(runs)} job(s) "
-            f"({len(runs) - 1} continuation(s)); outcomes: {_fmt(totals)}"
-        )
-        _say(f"  still waiting: {_fmt(waiting) or 'none'}")
-        _say(f"  failed (permanent): {_fmt(failed) or 'none'}")
-        _say(f"Plex requests: {sum(plex_requests.values()):,} — {_fmt(plex_requests)}")
-        graphql = sum(v for k, v in stash_requests.items() if k.startswith("graphql"))
-        _say(
-            f"Stash requests: {sum(stash_requests.values()):,} — GraphQL {graphql:,}, "
-            f"images {sum(stash_requests.values()) - graphql:,}"
-        )
+        say(f"  still waiting: {fmt_counts(waiting) or 'none'}")
+        say(f"  failed (permanent): {fmt_counts(failed) or 'none'}")
+        _requests_lines(world)
+        say(f"Wall time, reconcile to idle queue: {wall:.1f} s")
+        _table(before, after)
         for error in errors:
-            _say(f"  a job ended with an error: {error}")
+            say(f"A job ended with an error: {error}")
 
-        check = check_library(world.generated, world.plex.library)
-        _say()
-        if check.ok and not errors:
-            _say(
-                f"OK: all {check.scenes:,} matchable scenes ({check.items:,} Plex items) now "
-                f"carry their Stash metadata. Total {time.monotonic() - started:.1f} s."
+        check = after.check
+        say()
+        if check.ok and not errors and reconciles:
+            say(
+                f"OK: all {check.scenes:,} matchable scenes ({check.items:,} Plex items) carry "
+                f"their Stash metadata. Total {time.monotonic() - started:.1f} s."
             )
             return 0
-        _say(f"FAILED: {len(check.problems)} difference(s) between Plex and Stash:")
+        if not reconciles:
+            say(f"FAILED: {RECONCILE_ALL} never ran")
+            return 1
+        say(
+            f"FAILED: {len(after.out_of_step):,} of {check.scenes:,} matchable scenes differ "
+            f"from Stash in Plex ({len(check.problems):,} differences):"
+        )
+        for line in failure_breakdown(world, after.out_of_step):
+            say(line)
         for problem in check.problems[:15]:
-            _say(f"  {problem}")
+            say(f"  {problem}")
         return 1
     finally:
         world.stop()
@@ -181,9 +185,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--data-dir", type=Path, default=None, help="default: a temp folder")
+    parser.add_argument(
+        "--foreign",
+        action="store_true",
+        help="also plant matched items with an agent's metadata and no sync record "
+        "(reconciliation has no gap type for them: the check then fails, see demo/library.py)",
+    )
     args = parser.parse_args(argv)
     if args.data_dir is not None:
         args.data_dir.mkdir(parents=True, exist_ok=True)
-        return run_demo(args.scenes, args.seed, args.latency_ms, args.data_dir)
+        return run_demo(
+            args.scenes, args.seed, args.latency_ms, args.data_dir, foreign=args.foreign
+        )
     with tempfile.TemporaryDirectory(prefix="stash2plex-demo-") as folder:
-        return run_demo(args.scenes, args.seed, args.latency_ms, Path(folder))
+        return run_demo(args.scenes, args.seed, args.latency_ms, Path(folder), foreign=args.foreign)

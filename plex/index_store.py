@@ -24,7 +24,7 @@ from plex.paths import PathStyle, basename_of, is_windows_path, normalize
 __all__ = ["INDEX_FILE", "IndexStore", "ItemSignals", "StoredSection", "basename_key", "path_key"]
 
 INDEX_FILE = "plex_index.db"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: summary_fp, user_rating (a different version is rebuilt)
 _SEP = "\x1f"  # joins the (truncated) tag names of one item; never part of a Plex tag
 
 _SCHEMA = """
@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS sections(
 CREATE TABLE IF NOT EXISTS items(
     rating_key INTEGER PRIMARY KEY, section_id INTEGER NOT NULL, added_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL, title TEXT, studio TEXT, summary_head TEXT, date TEXT,
-    year INTEGER, content_rating TEXT, genres TEXT, actors TEXT, collections TEXT);
+    year INTEGER, content_rating TEXT, genres TEXT, actors TEXT, collections TEXT,
+    summary_fp TEXT, user_rating REAL);
 CREATE TABLE IF NOT EXISTS parts(
     norm_key TEXT NOT NULL, basename_key TEXT NOT NULL, file TEXT NOT NULL, size INTEGER,
     rating_key INTEGER NOT NULL, section_id INTEGER NOT NULL);
@@ -87,6 +88,28 @@ class ItemSignals:
     genres: tuple[str, ...]
     actors: tuple[str, ...]
     collections: tuple[str, ...]
+    summary_fp: str | None = None
+    user_rating: float | None = None
+
+    def field_fingerprints(self) -> dict[str, str]:
+        """Fingerprints of the scalar fields the listing shows in full, computed as
+        `plex.diff` computes Plex's side (for Plex-side drift). Tags are left out: the
+        listing truncates them."""
+        from plex.diff import normalize_plex_value
+        from validation.fingerprint import fingerprint_value
+
+        raw: dict[str, object] = {
+            "title": self.title,
+            "originallyAvailableAt": self.originally_available_at,
+            "year": self.year,
+            "userRating": self.user_rating,
+            "studio": self.studio,
+            "contentRating": self.content_rating,
+        }
+        out = {name: fingerprint_value(normalize_plex_value(name, v)) for name, v in raw.items()}
+        if self.summary_fp is not None:
+            out["summary"] = self.summary_fp
+        return out
 
     def plex_metadata(self) -> dict[str, object]:
         """The dict `GapDetector.detect_empty_metadata` reads (SPEC §3); a year alone is not
@@ -138,7 +161,11 @@ class IndexStore:
             conn.executescript(_SCHEMA)
             version = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if version is None or version[0] != SCHEMA_VERSION:
-                conn.executescript("DELETE FROM parts; DELETE FROM items; DELETE FROM sections;")
+                # A cache: another layout is rebuilt (one full listing) rather than migrated.
+                conn.executescript(
+                    "DROP TABLE IF EXISTS parts; DROP TABLE IF EXISTS items;"
+                    " DROP TABLE IF EXISTS sections;" + _SCHEMA
+                )
                 conn.execute("INSERT OR REPLACE INTO meta VALUES('schema', ?)", (SCHEMA_VERSION,))
         except sqlite3.DatabaseError:
             conn.close()
@@ -210,7 +237,7 @@ class IndexStore:
             keys = [(item.rating_key,) for item in items]
             self._conn.executemany("DELETE FROM parts WHERE rating_key=?", keys)
         self._conn.executemany(
-            "INSERT OR REPLACE INTO items VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO items VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     item.rating_key,
@@ -226,6 +253,8 @@ class IndexStore:
                     _SEP.join(item.genres) or None,
                     _SEP.join(item.actors) or None,
                     _SEP.join(item.collections) or None,
+                    item.summary_fp,
+                    item.user_rating,
                 )
                 for item in items
             ],
@@ -326,5 +355,7 @@ class IndexStore:
                     genres=_split(row[10]),
                     actors=_split(row[11]),
                     collections=_split(row[12]),
+                    summary_fp=row[13],
+                    user_rating=row[14],
                 )
         return out

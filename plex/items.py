@@ -10,8 +10,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from plex.diff import PlexItemState
+from plex.diff import PlexItemState, normalize_plex_value
 from plex.paths import PathStyle, detect_style
+from validation.fingerprint import fingerprint_value
 
 __all__ = [
     "SNAPSHOT_FIELDS",
@@ -196,6 +197,10 @@ class ListedItem:
     genres: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
     collections: tuple[str, ...] = ()
+    # Kept for Plex-side drift (reconcile_verify_plex): the whole summary as a fingerprint
+    # (validation.fingerprint, as plex.diff computes it) and the user rating.
+    summary_fp: str | None = None
+    user_rating: float | None = None
 
 
 @dataclass(frozen=True)
@@ -318,7 +323,8 @@ def parse_listing_page(root: ET.Element, section_id: int, offset: int) -> Listin
         rating_key = _int(video.get("ratingKey"))
         if rating_key is None:
             continue
-        summary = (video.get("summary") or "").strip()
+        raw_summary = _text(video.get("summary"))
+        summary = (raw_summary or "").strip()
         items.append(
             ListedItem(
                 rating_key=rating_key,
@@ -334,6 +340,8 @@ def parse_listing_page(root: ET.Element, section_id: int, offset: int) -> Listin
                 genres=_tag_names(video, "Genre"),
                 actors=_tag_names(video, "Role"),
                 collections=_tag_names(video, "Collection"),
+                summary_fp=fingerprint_value(normalize_plex_value("summary", raw_summary)),
+                user_rating=_float(video.get("userRating")),
             )
         )
     return ListingPage(

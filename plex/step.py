@@ -32,6 +32,7 @@ from plugin.errors import (
 from stash.log import StashLog
 from sync_queue.sync_state import SceneSyncState
 from validation.desired import DesiredItem, DesiredOptions, Skip, build_desired
+from validation.drift import pushed_fingerprint
 from worker.outcomes import Outcome
 from worker.plex_step import StepContext
 
@@ -311,6 +312,9 @@ class PlexSyncStep:
             fingerprints=result.fingerprints,
             entities=scene_entities(scene.raw),
             last_synced_at=self.clock(),
+            desired_fingerprint=pushed_fingerprint(
+                scene.desired, cover_pending=result.status is WriteStatus.COVER_PENDING
+            ),
         )
 
     def _outcome(self, result: WriteResult, state: SceneSyncState | None) -> Outcome:

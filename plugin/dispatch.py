@@ -16,6 +16,7 @@ from plugin.invocation import Invocation
 from plugin.record import Record
 
 __all__ = [
+    "ENTITY_TRIGGERS",
     "HOOK",
     "ROUTES",
     "SCHEDULE_AWARE_MODES",
@@ -33,6 +34,25 @@ TASK = "task"
 SCENE_HOOK_NAME = "Stash2Plex: Record Scene Changes"
 SCENE_HOOK_DESCRIPTION = "Records changed scenes for the queue; never talks to Plex."
 _SCENE_HOOK = "plugin.hooks:handle_scene_hook"
+ENTITY_HOOK_NAME = "Stash2Plex: Record Entity Changes"
+ENTITY_HOOK_DESCRIPTION = (
+    "Records renamed, deleted or merged performers, studios, tags and groups; the queue "
+    "pushes their scenes again. Never talks to Plex."
+)
+_ENTITY_HOOK = "plugin.entity_hooks:handle_entity_hook"
+# Group.* fires since Stash v0.27 (with the deprecated Movie.*, which is not declared: one
+# process per edit is enough); older versions' movie renames are found by reconciliation.
+ENTITY_TRIGGERS = (
+    "Performer.Update.Post",
+    "Performer.Destroy.Post",
+    "Studio.Update.Post",
+    "Studio.Destroy.Post",
+    "Tag.Update.Post",
+    "Tag.Destroy.Post",
+    "Tag.Merge.Post",
+    "Group.Update.Post",
+    "Group.Destroy.Post",
+)
 
 
 # Tasks whose handlers apply the reconciliation policy themselves: the worker performs a due
@@ -82,6 +102,10 @@ ROUTES: tuple[Route, ...] = (
     Route(HOOK, "Scene.Create.Post", _SCENE_HOOK, SCENE_HOOK_NAME, SCENE_HOOK_DESCRIPTION),
     Route(HOOK, "Scene.Update.Post", _SCENE_HOOK, SCENE_HOOK_NAME, SCENE_HOOK_DESCRIPTION),
     Route(HOOK, "Scene.Destroy.Post", _SCENE_HOOK, SCENE_HOOK_NAME, SCENE_HOOK_DESCRIPTION),
+    *(
+        Route(HOOK, trigger, _ENTITY_HOOK, ENTITY_HOOK_NAME, ENTITY_HOOK_DESCRIPTION)
+        for trigger in ENTITY_TRIGGERS
+    ),
     Route(
         TASK,
         "process_queue",

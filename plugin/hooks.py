@@ -25,12 +25,13 @@ if TYPE_CHECKING:
     from sync_queue.inbox import Inbox
     from validation.snapshot import Snapshot
 
-__all__ = ["handle_scene_hook", "record_event", "scene_ids_of", "wake_if_due"]
+__all__ = ["as_id", "handle_scene_hook", "record_event", "scene_ids_of", "wake_if_due"]
 
 DESTROY = "Scene.Destroy.Post"
 
 
-def _as_id(value: object) -> int | None:
+def as_id(value: object) -> int | None:
+    """A positive id from hook data (int or digit string), else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -49,8 +50,8 @@ def _input_ids(event: HookEvent) -> tuple[list[object], list[int]]:
         candidates = [item.get("id") if isinstance(item, dict) else item for item in data]
     else:
         return [], []
-    good = [i for i in (_as_id(c) for c in candidates) if i is not None]
-    bad = [c for c in candidates if _as_id(c) is None]
+    good = [i for i in (as_id(c) for c in candidates) if i is not None]
+    bad = [c for c in candidates if as_id(c) is None]
     return bad, good
 
 

@@ -37,23 +37,26 @@ def retry_failed(ctx: Context) -> dict[str, object]:
 
 
 def clear_queue(ctx: Context) -> dict[str, object]:
-    """Task `clear_queue`: forget all pending scene work (queue and inbox), in flight too.
+    """Task `clear_queue`: forget all pending scene work (queue and inbox), in flight too,
+    including recorded performer/studio/tag/group changes not yet expanded into scenes.
 
     Pending deletions (`scene_destroy`) stay: they only clean up after scenes Stash deleted.
     """
     from sync_queue.inbox import Inbox
     from sync_queue.workqueue import WorkQueue
+    from worker.expand import DESTROY_SUFFIX, ENTITY_KINDS
 
     data_dir = ctx.ensure_data_dir()
     with Inbox(data_dir) as inbox:
-        pending = sorted(inbox.pending_ids("scene"))
-        from_inbox = inbox.drop("scene", pending)
+        from_inbox = 0
+        for kind in ("scene", *ENTITY_KINDS, *(k + DESTROY_SUFFIX for k in ENTITY_KINDS)):
+            from_inbox += inbox.drop(kind, sorted(inbox.pending_ids(kind)))
         with WorkQueue(data_dir) as queue:
             cleared = queue.clear()
             inbox.publish_queue_due(queue.next_due_at())
     ctx.log.info(
-        f"Clear Queue: {cleared} queued and {from_inbox} newly recorded scene(s) forgotten; "
-        "the failed list is unchanged"
+        f"Clear Queue: {cleared} queued scene(s) and {from_inbox} newly recorded change(s) "
+        "forgotten; the failed list is unchanged"
     )
     return {"cleared": cleared, "cleared_from_inbox": from_inbox}
 

@@ -1,7 +1,9 @@
 """Find the gaps between Stash scenes, Plex metadata and our sync records: pure, no I/O.
 
 Public contract (SPEC §3): `GapResult`, `has_meaningful_metadata`, `GapDetector` with
-`detect_empty_metadata`, `detect_stale_syncs` and `detect_missing`. Scenes are stashapi scene
+`detect_empty_metadata`, `detect_stale_syncs` and `detect_missing`; additions of the drift
+issue: `detect_drift` (Stash changed without a scene edit) and `detect_plex_drift` (Plex
+changed behind our back). Scenes are stashapi scene
 dicts (`id` as a string, `updated_at` RFC3339, `files` primary first). A scene whose id or
 first-file path is unusable is skipped by every detector, and one whose `updated_at` is
 unparsable by the stale detector; bad input never raises. Each detector is one pass over
@@ -10,8 +12,8 @@ scene dict itself, not a copy. Reporting a scene once per run is the engine's jo
 `has_meaningful_metadata` lives in `validation.meaningful` (shared with the desired-state
 builder) and is re-exported here; timestamps are parsed by `sync_queue.timeparse`.
 
-A later gap type (`'drift'`) plugs in as one more `detect_*` method over `_eligible(scenes)`
-and one more name in `GAP_TYPES`.
+Drift compares fingerprints only (`validation.drift`, the builder live sync uses): no Plex
+request, and the Plex side of `detect_plex_drift` comes from the path index's listing.
 """
 
 from __future__ import annotations
@@ -23,11 +25,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sync_queue.timeparse import parse_rfc3339
+from validation.desired import DesiredOptions
+from validation.drift import COVER_PENDING, is_cover_pending, scene_fingerprint
 from validation.meaningful import MEANINGFUL_FIELDS, has_meaningful_metadata
 
 __all__ = [
+    "GAP_DRIFT",
     "GAP_EMPTY_METADATA",
     "GAP_MISSING",
+    "GAP_PLEX_DRIFT",
     "GAP_STALE_SYNC",
     "GAP_TYPES",
     "GapDetector",
@@ -40,7 +46,15 @@ __all__ = [
 GAP_EMPTY_METADATA = "empty_metadata"
 GAP_STALE_SYNC = "stale_sync"
 GAP_MISSING = "missing"
-GAP_TYPES: tuple[str, ...] = (GAP_EMPTY_METADATA, GAP_STALE_SYNC, GAP_MISSING)
+GAP_DRIFT = "drift"  # what Plex should show changed in Stash without a scene edit
+GAP_PLEX_DRIFT = "plex_drift"  # a Plex field we pushed was changed in Plex
+GAP_TYPES: tuple[str, ...] = (
+    GAP_EMPTY_METADATA,
+    GAP_STALE_SYNC,
+    GAP_MISSING,
+    GAP_DRIFT,
+    GAP_PLEX_DRIFT,
+)
 
 _ABSENT = object()
 
@@ -224,3 +238,88 @@ class GapDetector:
                 continue
             reason = f"never synced and {path!r} has no matching Plex item"
             yield GapResult(scene_id, GAP_MISSING, scene, reason)
+
+    # -- drift (additive: the three SPEC §3 detectors above are unchanged) ------------------
+
+    def detect_drift(
+        self,
+        scenes: Iterable[dict],
+        pushed_fingerprints: Mapping[int, str],
+        options: DesiredOptions | None = None,
+        covers_missing: Container[int] = frozenset(),
+    ) -> list[GapResult]:
+        """Synced scenes whose desired Plex state now differs from the one last pushed.
+
+        `pushed_fingerprints` maps int scene id to the `validation.drift` fingerprint stored
+        at the last push; scenes without one are not drift (they are stale or missing).
+        `options` are the settings' `DesiredOptions` (the live sync's); `covers_missing`
+        holds the ids Stash reports without a cover, so a cover that appeared after a push
+        made while it was pending is drift, and one still missing is not.
+        """
+        opts = options or DesiredOptions()
+        return list(self._iter_drift(scenes, pushed_fingerprints or {}, opts, covers_missing))
+
+    def detect_plex_drift(
+        self,
+        scenes: Iterable[dict],
+        pushed_fields: Mapping[int, Mapping[str, str]],
+        plex_fields: Mapping[int, Mapping[int, Mapping[str, str]]],
+    ) -> list[GapResult]:
+        """Synced scenes whose Plex item shows another value than we pushed for a field.
+
+        `pushed_fields`: int scene id → field fingerprints stored at the last push (only
+        fields we own have one). `plex_fields`: int scene id → {ratingKey: {field:
+        fingerprint of the item's current value}} for the fields the listing shows. A field
+        is compared only where both sides have it.
+        """
+        return list(self._iter_plex_drift(scenes, pushed_fields or {}, plex_fields or {}))
+
+    def _iter_drift(
+        self,
+        scenes: Iterable[dict],
+        pushed: Mapping[Any, Any],
+        options: DesiredOptions,
+        covers_missing: Container[int],
+    ) -> Iterator[GapResult]:
+        for scene_id, _path, scene in _eligible(scenes):
+            stored = _sync_entry(pushed, scene_id)
+            if not isinstance(stored, str) or not stored:
+                continue
+            current = scene_fingerprint(scene, options, scene_id in covers_missing)
+            if current is None or current == stored:
+                continue
+            if is_cover_pending(stored) and current == stored[: -len(COVER_PENDING)]:
+                reason = "the cover Stash had not generated at the last push exists now"
+            else:
+                reason = (
+                    "what Plex should show changed since the last push without a scene edit "
+                    "(a performer, studio, tag or group renamed, merged or deleted, or a "
+                    "changed setting)"
+                )
+            yield GapResult(scene_id, GAP_DRIFT, scene, reason)
+
+    def _iter_plex_drift(
+        self,
+        scenes: Iterable[dict],
+        pushed: Mapping[Any, Any],
+        plex: Mapping[Any, Any],
+    ) -> Iterator[GapResult]:
+        for scene_id, _path, scene in _eligible(scenes):
+            stored = _sync_entry(pushed, scene_id)
+            items = _sync_entry(plex, scene_id)
+            if not isinstance(stored, Mapping) or not isinstance(items, Mapping):
+                continue
+            changed: dict[str, list[str]] = {}
+            for rating_key, fields in items.items():
+                if not isinstance(fields, Mapping):
+                    continue
+                for name, value in fields.items():
+                    was = stored.get(name)
+                    if isinstance(was, str) and was != value:
+                        changed.setdefault(str(rating_key), []).append(name)
+            if changed:
+                where = "; ".join(
+                    f"item {key}: {', '.join(sorted(names))}" for key, names in changed.items()
+                )
+                reason = f"changed in Plex since the last push ({where})"
+                yield GapResult(scene_id, GAP_PLEX_DRIFT, scene, reason)

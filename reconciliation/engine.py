@@ -5,7 +5,9 @@ bring the persisted path index up to date (one `PathIndex.refresh` per run: incr
 its own rules, never a search per scene) → load the sync timestamps → fetch the scenes in
 scope page by page (`reconciliation.scenes`) → per batch, resolve each scene against the
 index (`_build_plex_data` / `_process_scene_batch`, `reconciliation.plexdata`) → the three
-pure detectors → enqueue with the dedupe rules (`reconciliation.enqueue`) → result.
+pure detectors, plus drift (`reconciliation.drift`: fingerprints pushed vs now, and with
+`reconcile_verify_plex` the index's listing fields vs what we pushed; no Plex request) →
+enqueue with the dedupe rules (`reconciliation.enqueue`) → result.
 Without a queue it is a dry run. Plex unreachable (or refusing the token, or misconfigured):
 the run still checks stale syncs, which need no Plex, and reports the rest as an error entry;
 a Stash or queue failure mid-run stops it: what was queued stays, the next run finds the rest.
@@ -24,10 +26,18 @@ from typing import Any
 
 from plugin.errors import ConfigError, PlexError, PlexServerDown
 from reconciliation.detector import GapDetector, GapResult
+from reconciliation.drift import DriftCheck
 from reconciliation.enqueue import Enqueuer, queued_scene_ids
 from reconciliation.plexdata import PlexBatch, RunMatcher
 from reconciliation.result import MAX_KEPT_GAPS, GapDetectionResult
-from reconciliation.scenes import PAGE_SIZE, SceneFetchError, ScenePager, normalize_scope
+from reconciliation.scenes import (
+    PAGE_SIZE,
+    SceneFetchError,
+    ScenePager,
+    normalize_scope,
+    scene_fragment_for,
+    stash_version,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -102,6 +112,7 @@ class GapDetectionEngine:
         self.client: PlexClient | None = None
         self.index: PathIndex | None = None
         self._matcher: RunMatcher | None = None
+        self._drift: DriftCheck | None = None
         self._scope = "all"
 
     # -- public --------------------------------------------------------------------------------
@@ -113,13 +124,21 @@ class GapDetectionEngine:
         result = GapDetectionResult(
             scope=self._scope, dry_run=self.queue is None, keep_gaps=self.keep_gaps
         )
-        pager = ScenePager(self.stash, self._scope, self.clock(), page_size=self.page_size)
+        fragment = scene_fragment_for(stash_version(self.stash))
+        pager = ScenePager(
+            self.stash, self._scope, self.clock(), page_size=self.page_size, fragment=fragment
+        )
+        self._drift = None
         self._report(0.0)
         try:
             self._run(result, pager)
         finally:
             self._close_plex(result)
-            result.stash_requests = pager.requests
+            extra = 0
+            if self._drift is not None:
+                extra = self._drift.requests
+                self._drift.close()
+            result.stash_requests = pager.requests + extra
             result.scenes_fetched = pager.fetched
             result.duration_s = time.perf_counter() - started
         self._report(1.0)
@@ -139,11 +158,14 @@ class GapDetectionEngine:
 
             sync_timestamps = load_sync_timestamps(self.data_dir)
             pending = queued_scene_ids(self.data_dir, self.queue)
+            drift = self._drift = DriftCheck(self.detector, self.data_dir, self.config)
         except (sqlite3.Error, OSError) as exc:
             # Without the sync records every scene would look unsynced: do not guess.
             result.errors.append(f"cannot read the plugin's sync state or queue: {exc}")
             return
         result.plex_checked = self._prepare_plex(result)
+        result.plex_verified = drift.use_index(self.index if result.plex_checked else None)
+        result.plex_drift_report_only = result.plex_verified and drift.report_only
         self._report(_PLEX_SHARE)
         enqueuer = Enqueuer(self.queue, pending, result)
         scenes = itertools.chain.from_iterable(pager.pages())
@@ -153,13 +175,15 @@ class GapDetectionEngine:
         else:
             chunks = (PlexBatch(scenes=batch) for batch in self._batches(scenes))
         try:
+            drift.load_covers(self.stash, self.clock())
             for chunk in chunks:
                 gaps = self._detect(chunk, sync_timestamps, result.plex_checked)
+                gaps += drift.gaps(chunk.scenes, gaps)
                 result.scenes_checked += len(chunk.scenes)
                 result.ambiguous_count += chunk.ambiguous
                 for gap in gaps:
                     result.count(gap)
-                enqueuer.offer(gaps)
+                enqueuer.offer(drift.to_enqueue(gaps))
                 self._report(_PLEX_SHARE + _SCENES_SHARE * pager.progress())
         except sqlite3.Error as exc:
             # The queue or the path index file: retrying in this run would not help.

@@ -42,14 +42,22 @@ class GapDetectionResult:
     plex_checked: bool = False  # False when Plex was unreachable: only stale syncs were checked
     gaps: list[GapResult] = field(default_factory=list)  # the first `keep_gaps` gaps
     keep_gaps: int = MAX_KEPT_GAPS
+    drift_count: int = 0  # Stash-side drift: what Plex should show changed without an edit
+    plex_drift_count: int = 0  # Plex-side drift (reconcile_verify_plex)
+    plex_verified: bool = False  # Plex-side drift was checked
+    plex_drift_report_only: bool = False  # preserve_plex_edits: Plex-side drift not queued
 
     @property
     def by_type(self) -> dict[str, int]:
-        return {
+        counts = {
             "empty_metadata": self.empty_metadata_count,
             "stale_sync": self.stale_sync_count,
             "missing": self.missing_count,
+            "drift": self.drift_count,
         }
+        if self.plex_verified:
+            counts["plex_drift"] = self.plex_drift_count
+        return counts
 
     @property
     def complete(self) -> bool:
@@ -63,6 +71,10 @@ class GapDetectionResult:
             self.stale_sync_count += 1
         elif gap.gap_type == "missing":
             self.missing_count += 1
+        elif gap.gap_type == "drift":
+            self.drift_count += 1
+        elif gap.gap_type == "plex_drift":
+            self.plex_drift_count += 1
         self.total_gaps = sum(self.by_type.values())
         if len(self.gaps) < self.keep_gaps:
             self.gaps.append(gap)
@@ -86,6 +98,7 @@ class GapDetectionResult:
             "dry_run": self.dry_run,
             "complete": self.complete,
             "plex_checked": self.plex_checked,
+            "plex_verified": self.plex_verified,
             "scenes_checked": self.scenes_checked,
             "gaps_by_type": self.by_type,
             "total_gaps": self.total_gaps,
@@ -123,6 +136,11 @@ class GapDetectionResult:
             skipped.append(f"{self.skipped_no_metadata} without metadata to push")
         if skipped:
             lines.append("Not queued: " + ", ".join(skipped) + ".")
+        if self.plex_drift_count and self.plex_drift_report_only:
+            lines.append(
+                f"{self.plex_drift_count} scene(s) have fields edited in Plex since the last "
+                "push; left alone (preserve_plex_edits is on), listed in Preview Gaps."
+            )
         if self.ambiguous_count:
             lines.append(
                 f"{self.ambiguous_count} scene(s) match Plex ambiguously and are left alone "

@@ -1,7 +1,9 @@
 """Fetch the scenes a reconciliation run checks, page by page, from any stashapi-like object.
 
-Only the fields the detectors and the matching read are requested (`SCENE_FRAGMENT`), pages
-of `PAGE_SIZE` in a stable order (`id` ascending), so memory holds one page at a time. The
+Only the fields the detectors and the matching read are requested (`SCENE_FRAGMENT`: what
+`build_desired` reads for the drift fingerprint, minus images; `movies` instead of `groups`
+before Stash v0.27, `scene_fragment_for`), pages of `PAGE_SIZE` in a stable order (`id`
+ascending), so memory holds one page at a time. The
 `stash` object only needs stashapi's `find_scenes(f=, filter=, q=, fragment=, get_count=)`
 (`stash.client.StashGateway` or a raw `stashapi.StashInterface`). Scoped runs (`recent`,
 `recent_7days`) ask Stash for a window one day wider than wanted, because Stash compares
@@ -11,29 +13,37 @@ whose parsed `updated_at` is inside the window.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from stash.fields import GROUPS_SINCE, parse_version
 from sync_queue.timeparse import parse_rfc3339
 
 __all__ = [
     "PAGE_SIZE",
     "SCENE_FRAGMENT",
+    "SCENE_FRAGMENT_LEGACY",
     "SCOPES",
     "SceneFetchError",
     "ScenePager",
     "normalize_scope",
+    "scene_fragment_for",
     "scope_cutoff",
+    "stash_version",
 ]
 
 PAGE_SIZE = 1000
-# What the three detectors (id, updated_at, first file path, meaningful fields) and the
-# matching (every file's path and size) read; nothing else is decoded.
-SCENE_FRAGMENT = (
-    "id updated_at details date files { path size } studio { name } "
-    "performers { name } tags { name }"
+# What the detectors (id, updated_at, first file path, meaningful fields, and for drift every
+# field `build_desired` digests) and the matching (every file's path and size) read; nothing
+# else is decoded.
+_FRAGMENT_COMMON = (
+    "id updated_at title details date rating100 organized files { path size } "
+    "studio { name parent_studio { name } } performers { name } tags { name }"
 )
+SCENE_FRAGMENT = _FRAGMENT_COMMON + " groups { group { name } }"
+SCENE_FRAGMENT_LEGACY = _FRAGMENT_COMMON + " movies { movie { name } }"
 SCOPES: dict[str, float | None] = {"all": None, "recent": 86400.0, "recent_7days": 7 * 86400.0}
 # Setting values (reconcile_scope) accepted as aliases of the engine's scope names.
 _ALIASES = {"24h": "recent", "7days": "recent_7days", "7d": "recent_7days"}
@@ -45,6 +55,20 @@ _TEXT_MARGIN_S = 86400.0
 class SceneFetchError(Exception):
     """The `stash` object failed to deliver a page; `str()` is one line, `__cause__` the
     original error (a classified `StashError` from StashGateway, anything from raw stashapi)."""
+
+
+def stash_version(stash: Any) -> tuple[int, int, int]:
+    """The Stash version a stashapi-like object talks to: `StashGateway.version_info`, or a
+    raw `StashInterface.version`; (0, 0, 0) when unknown."""
+    info = getattr(stash, "version_info", None)
+    if isinstance(info, tuple) and len(info) == 3:
+        return info  # type: ignore[return-value]
+    return parse_version(str(getattr(stash, "version", "") or ""))
+
+
+def scene_fragment_for(version: tuple[int, int, int]) -> str:
+    """`groups` since v0.27; `movies` (deprecated, still answered) for older or unknown."""
+    return SCENE_FRAGMENT if version >= GROUPS_SINCE else SCENE_FRAGMENT_LEGACY
 
 
 def normalize_scope(scope: str | None) -> str:
@@ -85,11 +109,15 @@ class ScenePager:
         now: float,
         *,
         page_size: int = PAGE_SIZE,
+        fragment: str = SCENE_FRAGMENT,
+        criteria: Mapping[str, Any] | None = None,
     ) -> None:
         self.stash = stash
         self.scope = normalize_scope(scope)
         self.cutoff = scope_cutoff(self.scope, now)
         self.page_size = max(int(page_size), 1)
+        self.fragment = fragment
+        self.criteria = dict(criteria or {})  # extra SceneFilterType members
         self.requests = 0
         self.fetched = 0  # scenes Stash returned (the scoped window is a little wider)
         self.kept = 0
@@ -97,10 +125,11 @@ class ScenePager:
 
     def scene_filter(self) -> dict[str, Any]:
         """The `SceneFilterType` sent to Stash (fresh dict: stashapi writes into it)."""
+        extra = copy.deepcopy(self.criteria)
         if self.cutoff is None:
-            return {}
+            return extra
         bound = _text_bound(self.cutoff - _TEXT_MARGIN_S)
-        return {"updated_at": {"value": bound, "modifier": "GREATER_THAN"}}
+        return {**extra, "updated_at": {"value": bound, "modifier": "GREATER_THAN"}}
 
     def _page(self, page: int) -> tuple[int | None, list[Any]]:
         self.requests += 1
@@ -114,7 +143,7 @@ class ScenePager:
                     "direction": "ASC",
                 },
                 q="",
-                fragment=SCENE_FRAGMENT,
+                fragment=self.fragment,
                 get_count=True,
             )
         except Exception as exc:  # any stashapi-like client: its errors are not ours to know

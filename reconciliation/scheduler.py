@@ -319,6 +319,14 @@ class ReconciliationScheduler:
             count = _count(result, attribute)
             if count is not None:
                 by_type[gap_type] = count
+        # A GapDetectionResult names its gap types itself (e.g. `plex_drift`, only when that
+        # check ran); its counts win over the attribute names above.
+        named = _read(result, "by_type")
+        if isinstance(named, Mapping):
+            for gap_type, value in named.items():
+                count = _count({"n": value}, "n")
+                if isinstance(gap_type, str) and count is not None:
+                    by_type[gap_type] = count
         total = _count(result, "total_gaps")
         state.last_run_time = moment
         state.last_run_scope = scope if isinstance(scope, str) else str(scope)

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sandbox.secrets import note_output, register
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENTRY_SCRIPT = "Stash2Plex.py"
 MANIFEST_FILE = "Stash2Plex.yml"
@@ -185,6 +187,7 @@ class RunningPlugin:
         duration = time.monotonic() - self._started
         stdout = self._stdout.decode("utf-8", "replace")
         logs, progress, overlong = parse_stderr(self._stderr, self._errlog)
+        note_output(stdout, self._stderr)  # the suite's leak guard reads every run
         output, error = decode_stdout(stdout)
         code = self.process.returncode
         if code != 0 and error is None:
@@ -221,6 +224,9 @@ class PluginHarness:
     # relative to plugin_dir or absolute. Everything else about the start stays Stash's.
     entry: str = ENTRY_SCRIPT
     _cwd: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
+
+    def __post_init__(self) -> None:
+        register(self.session_cookie)
 
     def server_connection(self) -> dict[str, object]:
         port = 9999

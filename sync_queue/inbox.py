@@ -9,8 +9,9 @@ imports it and records its work in one short write transaction of `inbox.db`. Co
 - Payloads (e.g. an entity hook's inputFields as JSON) collapse to the common value, or to
   NULL ("unknown: assume everything changed") when two records disagree.
 - `scene_destroy` supersedes pending `scene` rows of the same ids (dropped in the same
-  transaction); rows are handed to the worker in recording order (`seq`), so a destroy and
-  a later re-creation of a reused id reach the queue in the order they happened.
+  transaction), `<entity>_destroy` pending `<entity>` rows; rows are handed to the worker
+  in recording order (`seq`), so a destroy and a later re-creation of a reused id reach the
+  queue in the order they happened.
 - The worker moves due rows into its queue with `drain_due`: a row is deleted only after
   `into(rows)` returned (the queue has committed them), and only if it did not change
   meanwhile; a crash in between leaves the row, and taking it again is a harmless duplicate
@@ -42,7 +43,14 @@ __all__ = [
 INBOX_FILE = "inbox.db"
 BULK_WINDOW_S = 300.0  # a later hook of the same bulk arrives within this of the previous one
 _BULK_RETENTION_S = 86400.0
-_SUPERSEDES = {"scene_destroy": ("scene",)}
+# A destroy makes pending updates of the same id pointless (the scene or entity is gone).
+_SUPERSEDES = {
+    "scene_destroy": ("scene",),
+    "performer_destroy": ("performer",),
+    "studio_destroy": ("studio",),
+    "tag_destroy": ("tag",),
+    "group_destroy": ("group",),
+}
 _QUEUE_DUE_KEY = "queue_due_at"
 _ROW_COLUMNS = "seq, kind, ref_id, ready_at, reason, payload, recorded_at, version"
 

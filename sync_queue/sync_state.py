@@ -2,11 +2,12 @@
 
 Per scene: the Stash `updated_at` that was synced (string and epoch), the Plex items written
 (section id, ratingKey), a fingerprint per pushed field and image, the entity ids pushed
-(performer/studio/tag/group, indexed so an entity rename or destroy finds its scenes), and
-the wall-clock time of the sync. `load_sync_timestamps` stays the one cheap SELECT the
-reconciliation detector needs. On first open, an earlier Stash2Plex's
-`sync_timestamps.json` in the same folder is migrated once (see sync_queue.legacy); the old
-file is never modified or deleted.
+(performer/studio/tag/group, indexed so an entity rename or destroy finds its scenes), the
+fingerprint of the whole desired state pushed (`validation.drift`: what reconciliation's drift
+detection compares), and the wall-clock time of the sync. `load_sync_timestamps` and
+`load_pushed_fingerprints` stay one cheap SELECT each for reconciliation. On first open, an
+earlier Stash2Plex's `sync_timestamps.json` in the same folder is migrated once (see
+sync_queue.legacy); the old file is never modified or deleted.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from sync_queue.db import JOURNAL_AUTO, open_database, write_txn
 from sync_queue.legacy import LEGACY_FILE, read_legacy_timestamps
 from sync_queue.timeparse import parse_rfc3339
 
-__all__ = ["SYNC_STATE_FILE", "SceneSyncState", "SyncStateStore", "load_sync_timestamps"]
+__all__ = [
+    "SYNC_STATE_FILE",
+    "SceneSyncState",
+    "SyncStateStore",
+    "load_pushed_fingerprints",
+    "load_sync_timestamps",
+]
 
 SYNC_STATE_FILE = "sync_state.db"
 _MIGRATED_KEY = "legacy_sync_timestamps"
@@ -42,6 +49,8 @@ class SceneSyncState:
     fingerprints: Mapping[str, str] = field(default_factory=dict)  # field or image → hash
     entities: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # kind → sorted ids
     last_synced_at: float = 0.0
+    # validation.drift.pushed_fingerprint of the desired state pushed (None: not recorded)
+    desired_fingerprint: str | None = None
 
 
 def _schema_v1(conn: sqlite3.Connection) -> None:
@@ -63,7 +72,11 @@ def _schema_v1(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
 
 
-_MIGRATIONS = (_schema_v1,)
+def _schema_v2(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE scene_state ADD COLUMN desired_fp TEXT")
+
+
+_MIGRATIONS = (_schema_v1, _schema_v2)
 
 
 class SyncStateStore:
@@ -114,7 +127,7 @@ class SyncStateStore:
             marks = ",".join("?" * len(chunk))
             for row in self._conn.execute(
                 "SELECT scene_id, updated_at, updated_at_epoch, targets, fingerprints,"
-                f" last_synced_at FROM scene_state WHERE scene_id IN ({marks})",
+                f" last_synced_at, desired_fp FROM scene_state WHERE scene_id IN ({marks})",
                 chunk,
             ):
                 rows[row[0]] = row
@@ -143,6 +156,14 @@ class SyncStateStore:
         )
         return dict(rows.fetchall())
 
+    def pushed_fingerprints(self) -> dict[int, str]:
+        """Scene id → fingerprint of the desired state last pushed (one SELECT); scenes
+        synced before it was recorded are absent."""
+        rows = self._conn.execute(
+            "SELECT scene_id, desired_fp FROM scene_state WHERE desired_fp IS NOT NULL"
+        )
+        return dict(rows.fetchall())
+
     # --- writes -----------------------------------------------------------------------------
 
     def put(self, state: SceneSyncState) -> None:
@@ -163,7 +184,7 @@ class SyncStateStore:
         with write_txn(self._conn):
             self._conn.executemany(
                 "INSERT OR REPLACE INTO scene_state (scene_id, updated_at, updated_at_epoch,"
-                " targets, fingerprints, last_synced_at) VALUES (?, ?, ?, ?, ?, ?)",
+                " targets, fingerprints, last_synced_at, desired_fp) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             self._conn.executemany(
@@ -236,6 +257,12 @@ def load_sync_timestamps(data_dir: str | os.PathLike[str]) -> dict[int, float]:
         return store.sync_timestamps()
 
 
+def load_pushed_fingerprints(data_dir: str | os.PathLike[str]) -> dict[int, str]:
+    """Scene id → fingerprint of the desired state last pushed (one SELECT)."""
+    with SyncStateStore(data_dir) as store:
+        return store.pushed_fingerprints()
+
+
 def _encode(state: SceneSyncState) -> tuple[object, ...]:
     epoch = state.updated_at_epoch
     if epoch is None and state.updated_at is not None:
@@ -249,11 +276,12 @@ def _encode(state: SceneSyncState) -> tuple[object, ...]:
         targets,
         fingerprints,
         float(state.last_synced_at),
+        state.desired_fingerprint,
     )
 
 
 def _decode(row: tuple[object, ...], entities: dict[str, list[int]]) -> SceneSyncState:
-    scene_id, updated_at, epoch, targets, fingerprints, last_synced_at = row
+    scene_id, updated_at, epoch, targets, fingerprints, last_synced_at, desired_fp = row
     return SceneSyncState(
         scene_id=int(scene_id),  # type: ignore[call-overload]
         updated_at=None if updated_at is None else str(updated_at),
@@ -262,4 +290,5 @@ def _decode(row: tuple[object, ...], entities: dict[str, list[int]]) -> SceneSyn
         fingerprints=dict(json.loads(str(fingerprints))),
         entities={kind: tuple(sorted(ids)) for kind, ids in sorted(entities.items())},
         last_synced_at=float(last_synced_at),  # type: ignore[arg-type]
+        desired_fingerprint=None if desired_fp is None else str(desired_fp),
     )

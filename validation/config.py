@@ -83,6 +83,7 @@ class Stash2PlexConfig(BaseModel):
     reconcile_interval: Literal["never", "hourly", "daily", "weekly"] = _D["reconcile_interval"]
     reconcile_scope: Literal["all", "24h", "7days"] = _D["reconcile_scope"]
     reconcile_skip_missing: bool = _D["reconcile_skip_missing"]
+    reconcile_verify_plex: bool = _D["reconcile_verify_plex"]
     debug_logging: bool = _D["debug_logging"]
 
     def __repr_args__(self):  # type: ignore[no-untyped-def]

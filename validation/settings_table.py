@@ -266,6 +266,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Leave scenes missing from Plex out of reconciliation.",
     ),
     Setting(
+        "reconcile_verify_plex",
+        "BOOLEAN",
+        False,
+        "Reconcile: verify Plex",
+        "Also compare each synced item's title, summary, studio, date, rating and content "
+        "rating in Plex with what was last pushed, and queue items changed in Plex (only "
+        "reported when 'preserve Plex edits' is on). Uses the path index: no extra Plex "
+        "requests.",
+    ),
+    Setting(
         "debug_logging",
         "BOOLEAN",
         False,

@@ -2,8 +2,9 @@
 
 Order: worker lock (a second worker exits at once) → wake marker deleted → settings (and
 their snapshot) → reconciliation seam → in-flight scenes of a killed run put back → due
-inbox rows moved into the queue → per batch: claim, fetch the scenes from Stash in one
-request, hand them to the Plex step, one outcome switch per scene, inbox moved again (so an
+inbox rows moved into the queue (entity rows as their scenes, worker/expand.py) → per batch:
+claim, fetch the scenes from Stash in one request, hand them to the Plex step, one outcome
+switch per scene, inbox moved again (so an
 edit made meanwhile marks its scene dirty: exactly one more run) → stop when nothing is due
 (after a last look at the inbox with the wake marker deleted first), when the time slice is
 used up (then the wake-up rule requests the continuation), or when Plex is unreachable
@@ -26,6 +27,7 @@ from sync_queue.workqueue import WorkQueue
 from validation.config import Stash2PlexConfig
 from worker import outcomes as oc
 from worker.circuit import Circuit
+from worker.expand import EntityExpander, is_entity_kind
 from worker.handover import FINISHING, RUNNING, acquire, write_phase
 from worker.plex_step import PlexStep, StepContext
 from worker.reconcile_seam import run_due_reconciliation
@@ -115,6 +117,7 @@ class WorkerRun:
         self._step_ctx: StepContext | None = None
         self._error: Stash2PlexError | None = None
         self._warned_kinds: set[str] = set()
+        self.expander = EntityExpander(lambda: self.stash, self.sync_state)
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -122,6 +125,8 @@ class WorkerRun:
         run_due_reconciliation(self.ctx, self.config, now=self.clock())
         self.summary.resumed = self.queue.resume_in_flight()
         self.drain_inbox()
+        if self.summary.stopped != STOP_DONE:
+            return
         if prepare is not None:
             self.summary.enqueued = prepare(self)
             self.drain_inbox()
@@ -189,15 +194,27 @@ class WorkerRun:
     # --- moving work in -------------------------------------------------------------------
 
     def drain_inbox(self) -> int:
-        """Move every due inbox row into the queue (scene) or apply it (scene_destroy)."""
-        total = 0
-        while True:
-            moved = self.inbox.drain_due(self.clock(), DRAIN_CHUNK, self._take_rows)
+        """Move every due inbox row into the queue (scene; entity rows as their scenes) or
+        apply it (scene_destroy). Stash failing to expand entity rows stops the run; the
+        rows stay in the inbox (nothing of that chunk was taken)."""
+        total, moved = 0, DRAIN_CHUNK
+        while moved == DRAIN_CHUNK and self.summary.stopped != STOP_STASH_UNAVAILABLE:
+            try:
+                moved = self.inbox.drain_due(self.clock(), DRAIN_CHUNK, self._take_rows)
+            except StashError as exc:
+                self._stop(STOP_STASH_UNAVAILABLE, f"expanding entity changes: {exc}")
+                self._error = exc
+                moved = 0
             total += moved
-            if moved < DRAIN_CHUNK:
-                return total
+        return total
 
     def _take_rows(self, rows: list[InboxRow]) -> None:
+        # Entity rows first: their Stash requests happen before anything is committed, so a
+        # Stash failure leaves the whole chunk in the inbox.
+        expansion = self.expander.expand(rows)
+        if expansion.entities:
+            self.summary.add_expansion(expansion.entities, expansion.requests, expansion.scene_ids)
+            self.log.info(expansion.describe())
         # Rows arrive in recording order: a destroy and a later re-creation of a reused id
         # must reach the queue in that order, so adds are flushed before each destroy.
         adds: list[int] = []
@@ -210,10 +227,12 @@ class WorkerRun:
                 self.queue.drop(row.ref_id)
                 self.sync_state.forget(row.ref_id)
                 self.summary.destroyed += 1
+            elif is_entity_kind(row.kind):
+                continue  # expanded above
             elif row.kind not in self._warned_kinds:
                 self._warned_kinds.add(row.kind)
                 self.log.warning(f"Ignored recorded work of kind {row.kind!r} (not handled yet)")
-        self.queue.add_many(adds)
+        self.queue.add_many([*adds, *expansion.scene_ids])
 
     def add_scenes(self, scene_ids: list[int]) -> int:
         """Queue `scene_ids` (Sync All / Sync Recent); returns how many became pending."""
@@ -360,7 +379,7 @@ class WorkerRun:
         write_phase(self.ctx.data_dir, FINISHING)
         clear_marker(self.ctx.data_dir)
         self.drain_inbox()
-        if self._has_due():
+        if self._has_due() and self.summary.stopped == STOP_DONE:
             write_phase(self.ctx.data_dir, RUNNING)
             return True
         return False

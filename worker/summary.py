@@ -54,6 +54,9 @@ class RunSummary:
     reruns: int = 0
     dropped: int = 0  # scenes Stash no longer has
     destroyed: int = 0  # Scene.Destroy.Post rows applied
+    entity_changes: int = 0  # performer/studio/tag/group rows expanded into scenes
+    entity_scenes: int = 0  # scenes queued for them
+    entity_requests: int = 0  # findScenes pages the expansion fetched
     enqueued: int = 0  # added by the task itself (Sync All / Sync Recent)
     resumed: int = 0  # in flight when an earlier worker died, put back
     batches: int = 0
@@ -74,6 +77,11 @@ class RunSummary:
     @property
     def requests(self) -> int:
         return self.stash_requests + self.plex_requests
+
+    def add_expansion(self, entities: int, requests: int, scene_ids: list[int]) -> None:
+        self.entity_changes += entities
+        self.entity_requests += requests
+        self.entity_scenes += len(scene_ids)
 
     def count(self, action: oc.Action) -> None:
         name = action.name
@@ -114,6 +122,8 @@ class RunSummary:
                 ("edited during processing (ran again)", self.reruns),
                 ("gone from Stash", self.dropped),
                 ("deleted in Stash", self.destroyed),
+                ("entity changes expanded", self.entity_changes),
+                ("scenes queued for them", self.entity_scenes),
                 ("resumed after an interrupted run", self.resumed),
                 ("released untouched", self.released),
             )

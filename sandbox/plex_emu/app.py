@@ -15,6 +15,7 @@ from sandbox.model import PlexItem, PlexLibrary, PlexSection
 from sandbox.plex_emu import scans
 from sandbox.plex_emu.routes import PlexApp
 from sandbox.plex_emu.state import PlexModes, PlexState, ScanEvent, ScanRequest
+from sandbox.secrets import register
 
 OTHER_VIDEOS = {"agent": "tv.plex.agents.none", "scanner": "Plex Video Files", "language": "xn"}
 
@@ -78,6 +79,7 @@ class PlexEmulator:
         self.state.updated_at = self.state.now()
         for item in self.library.items.values():
             self.state.register_item_tags(item)
+        register(token, *read_only_tokens)  # the suite's leak guard looks for these
         self.app = PlexApp(self.state, token, set(read_only_tokens))
         self._revoked = ""
         self.server = LoopbackServer(self.app, port=port)
@@ -119,11 +121,13 @@ class PlexEmulator:
             self.app.token = None
 
     def set_token(self, token: str) -> None:
+        register(token)
         with self.library.lock:
             self.app.token = token
 
     def add_read_only_token(self, token: str) -> None:
         """A non-owner token: reads work, writes and `GET /library` answer 403."""
+        register(token)
         with self.library.lock:
             self.app.read_only_tokens.add(token)
 

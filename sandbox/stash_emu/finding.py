@@ -147,12 +147,45 @@ def scene_filter(f: dict[str, Any] | None, fc: FindContext) -> Apply:
     if f.get("performers") is not None:
         perf_pred = multi_predicate(f["performers"])
         own.append(lambda s: perf_pred(set(s.performer_ids)))
+    if f.get("is_missing") is not None:
+        own.append(_missing_predicate(str(f["is_missing"]), fc))
     add_int("tag_count", lambda s: len(s.tag_ids))
     add_int("performer_count", lambda s: len(s.performer_ids))
     add_text("date", lambda s: padded_date(s.date))
     add_text("created_at", lambda s: fmt(s.created_at))
     add_text("updated_at", lambda s: fmt(s.updated_at))
     return _combine(own, f, lambda sub: scene_filter(sub, fc))
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _missing_predicate(what: str, fc: FindContext) -> Pred:
+    """`is_missing` as Stash's sceneIsMissingCriterionHandler switch: named relations, the
+    cover blob, else a `scenes` column that is NULL or blank (an unknown column is an SQL
+    error). Galleries, stash ids and phashes are never emulated, so always missing."""
+    relations: dict[str, Pred] = {
+        "url": lambda s: not s.urls,
+        "galleries": lambda s: True,
+        "studio": lambda s: s.studio_id is None,
+        "movie": lambda s: not s.groups,
+        "group": lambda s: not s.groups,
+        "performers": lambda s: not s.performer_ids,
+        "date": lambda s: _blank(s.date),
+        "tags": lambda s: not s.tag_ids,
+        "stash_id": lambda s: True,
+        "phash": lambda s: True,
+        "cover": lambda s: s.cover is None,
+        "title": lambda s: _blank(s.title),
+        "details": lambda s: _blank(s.details),
+        "code": lambda s: _blank(fc.extras.get("scene", s.id, "code")),
+        "director": lambda s: _blank(fc.extras.get("scene", s.id, "director")),
+    }
+    pred = relations.get(what)
+    if pred is None:
+        raise FilterError(f"no such column: scenes.{what}")
+    return pred
 
 
 def q_predicate(q: str | None) -> Pred | None:

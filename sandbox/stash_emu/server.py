@@ -21,6 +21,7 @@ from sandbox.model import (
     StashStudio,
     StashTag,
 )
+from sandbox.secrets import register
 from sandbox.stash_emu.app import HttpOptions, StashApp
 from sandbox.stash_emu.auth import AuthState, HookChain
 from sandbox.stash_emu.hooks import fire
@@ -46,6 +47,7 @@ class StashEmulator:
         self._tz_offset = tz_offset
         tz = parse_offset(tz_offset)
         jobs = JobManager(self.now)
+        register(self.library.api_key)
         auth = AuthState(clock=self.now, api_key=lambda: self.library.api_key)
         self.state = State(
             library=self.library,
@@ -144,6 +146,7 @@ class StashEmulator:
     # --- auth ----------------------------------------------------------------------------------
 
     def enable_auth(self, username: str = "admin", password: str = "sandbox-password") -> None:
+        register(password)
         self.state.auth.username = username
         self.state.auth.password = password
 
@@ -165,7 +168,9 @@ class StashEmulator:
 
     def new_session_cookie(self) -> str:
         """A valid `session` cookie value, as Stash hands a task (empty hook-visit list)."""
-        return self.state.auth.new_session().value
+        value = self.state.auth.new_session().value
+        register(value)  # the suite's leak guard looks for every cookie handed out
+        return value
 
     def hook_session(self, plugin_id: str, trigger: str) -> str | None:
         """Cookie for a hook about to run inside the current request; None = loop guard hit."""
@@ -177,6 +182,7 @@ class StashEmulator:
 
     @api_key.setter
     def api_key(self, value: str) -> None:
+        register(value)
         self.library.api_key = value
 
     # --- plugins and jobs ----------------------------------------------------------------------

@@ -25,13 +25,12 @@ from plugin.app import run
 from sandbox.generator import GeneratedLibrary, GeneratorOptions, generate
 from sandbox.harness import REPO_ROOT, LogLine, parse_stderr
 from sandbox.plex_emu import PlexEmulator
+from sandbox.secrets import note_output, register
 from sandbox.stash_emu import StashEmulator
 from validation.path_map import PathMap
 
 PLEX_TOKEN = "doctorPlexToken-7Hq2Zx9"
 LISTING = "GET /library/sections/{id}/all"
-
-_OUTPUTS = pytest.StashKey[list[str]]()
 
 
 @dataclass
@@ -139,28 +138,13 @@ class DoctorWorld:
 
 
 def record_output(request: pytest.FixtureRequest, *texts: str) -> None:
-    request.node.stash.setdefault(_OUTPUTS, []).extend(texts)
-
-
-_SECRETS = pytest.StashKey[list[str]]()
+    """Feed an in-process run's output to the suite's leak guard (tests/conftest.py)."""
+    note_output(*texts)
 
 
 def remember_secret(request: pytest.FixtureRequest, secret: str) -> None:
     """A secret this test handed the plugin (a session cookie): it must appear nowhere."""
-    request.node.stash.setdefault(_SECRETS, []).append(secret)
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
-    outcome = yield
-    report = outcome.get_result()
-    texts = [content for _, content in report.sections] + item.stash.get(_OUTPUTS, [])
-    item.stash[_OUTPUTS] = []
-    secrets = [PLEX_TOKEN, *item.stash.get(_SECRETS, [])]
-    leaked = [n for n, s in enumerate(secrets, start=1) if any(s in t for t in texts)]
-    if leaked and not report.failed:
-        report.outcome = "failed"
-        report.longrepr = f"secret(s) #{leaked} appeared in the plugin's output"
+    register(secret)
 
 
 def make_world(

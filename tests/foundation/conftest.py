@@ -1,8 +1,8 @@
 """Fixtures for the plugin-foundation tests, and a guard that no secret reaches any output.
 
-Every test here uses the canonical secrets below. After each test phase the guard scans what
-pytest captured plus every plugin run the test made (harness and in-process); a secret found
-there fails the test, whatever the test itself asserted.
+Every test here uses the canonical secrets below, registered with the suite's leak guard
+(tests/conftest.py): after each test phase it scans what pytest captured plus every plugin
+run (harness and in-process); a secret found there fails the test, whatever it asserted.
 """
 
 from __future__ import annotations
@@ -16,31 +16,19 @@ import pytest
 
 from plugin.app import run
 from sandbox.harness import REPO_ROOT, LogLine, PluginHarness, PluginRun, parse_stderr
+from sandbox.secrets import note_output, register
 
 PLEX_TOKEN = "plexTOKEN-9f8e7d6c5b4a"
 SESSION_COOKIE = "MTc0NjAwMDAwMHxTZXNzaW9uQ29va2llVmFsdWU9PXw-cookie_"
 API_KEY = "eyJhbGciOiJIUzI1NiJ9.apikey-secret-payload.sig123"
 SECRETS = (PLEX_TOKEN, SESSION_COOKIE, API_KEY)
 
-_OUTPUTS = pytest.StashKey[list[str]]()
+register(*SECRETS)  # the suite's leak guard (tests/conftest.py) looks for them everywhere
 
 
-def record_output(request: pytest.FixtureRequest, *texts: str) -> None:
-    """Add texts a plugin run produced to the current test's leak check."""
-    request.node.stash.setdefault(_OUTPUTS, []).extend(texts)
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
-    outcome = yield
-    report = outcome.get_result()
-    texts = [content for _, content in report.sections]
-    texts += item.stash.get(_OUTPUTS, [])
-    item.stash[_OUTPUTS] = []  # checked once, in the phase that produced them
-    leaked = sorted({f"secret #{SECRETS.index(s) + 1}" for s in SECRETS for t in texts if s in t})
-    if leaked and not report.failed:
-        report.outcome = "failed"
-        report.longrepr = f"{', '.join(leaked)} appeared in captured plugin output"
+def record_output(request: pytest.FixtureRequest, *texts: str | bytes) -> None:
+    """Add texts a plugin run produced to the suite's leak check (in-process runs)."""
+    note_output(*texts)
 
 
 class RecordingHarness(PluginHarness):

@@ -117,10 +117,8 @@ def test_unknown_mode_and_unknown_trigger_fail_loudly(harness) -> None:
     assert listed.startswith("process_queue, ")  # the table's modes, in table order
     assert "sync_everything_now" not in listed
     assert run.messages() == [run.error]
-    hook = harness.run_hook("Performer.Update.Post", 4)
-    assert (
-        hook.exit_code == 1 and "no handler for hook trigger 'Performer.Update.Post'" in hook.error
-    )
+    hook = harness.run_hook("Gallery.Update.Post", 4)
+    assert hook.exit_code == 1 and "no handler for hook trigger 'Gallery.Update.Post'" in hook.error
     assert len(hook.logs) == 1
 
 

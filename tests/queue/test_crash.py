@@ -37,9 +37,11 @@ def spawn(mode: str, data_dir: Path, log: Path, seed: int, first: int, journal: 
 
 
 def read_log(path: Path) -> list[dict]:
+    """Complete lines only: while the child runs, its last line may be half written."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    lines = path.read_text().split("\n")[:-1]  # the text after the last newline is unfinished
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 def kill_after(proc: subprocess.Popen, log: Path, commits: int) -> None:

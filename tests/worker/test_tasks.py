@@ -80,9 +80,11 @@ def test_clear_queue_forgets_pending_work_but_keeps_destroys_and_failures(world:
     queue_scenes(world, [3])
     with Inbox(data_dir_of(world)) as inbox:
         inbox.record("scene_destroy", [8], "Scene.Destroy.Post")
+        inbox.record("tag", [4], "Tag.Update.Post")
+        inbox.record("performer_destroy", [5], "Performer.Destroy.Post")
     result = run_task(world, "clear_queue")
     assert result.exit_code == 0
-    assert result.output == {"cleared": 1, "cleared_from_inbox": 1}
+    assert result.output == {"cleared": 1, "cleared_from_inbox": 3}
     assert queue_items(world) == {}
     with Inbox(data_dir_of(world)) as inbox:
         assert [(r.kind, r.ref_id) for r in inbox.rows()] == [("scene_destroy", 8)]

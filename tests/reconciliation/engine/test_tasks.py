@@ -77,7 +77,8 @@ def test_preview_gaps_lists_reasons_and_totals_and_queues_nothing(
     assert isinstance(out, dict)
     want = expected_gaps(world.lib)
     assert out["dry_run"] is True and out["complete"] is True
-    assert out["gaps_by_type"] == {kind: len(ids) for kind, ids in want.items()}
+    # No push recorded a desired-state fingerprint in this seeded state: no drift.
+    assert out["gaps_by_type"] == {**{kind: len(ids) for kind, ids in want.items()}, "drift": 0}
     assert out["enqueued_count"] == 0
     assert out["to_enqueue_count"] == len(expected_queue(world.lib, want))
     gaps = out["gaps"]
