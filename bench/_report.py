@@ -4,15 +4,17 @@ peak RSS of a process, and the line saying where and when the numbers were measu
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
 import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
 
-__all__ = ["BENCHMARKS_MD", "machine_line", "peak_rss_mb", "write_section"]
+__all__ = ["BENCHMARKS_MD", "machine_line", "peak_rss_mb", "run_child", "write_section"]
 
 BENCHMARKS_MD = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 _HEADER = (
@@ -59,3 +61,18 @@ def machine_line() -> str:
         f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.1f}), "
         f"Python {platform.python_version()}."
     )
+
+
+def run_child(script: str, *args: str) -> dict[str, object]:
+    """Run `script --child *args` in a fresh interpreter (so its peak RSS is its own, not the
+    generator's and emulators' in this process) and return the JSON it printed."""
+    done = subprocess.run(
+        [sys.executable, script, "--child", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=BENCHMARKS_MD.parent.parent,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"child failed:\n{done.stderr}")
+    return json.loads(done.stdout)

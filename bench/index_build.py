@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._report import BENCHMARKS_MD, machine_line, peak_rss_mb, write_section  # noqa: E402
+from bench._report import BENCHMARKS_MD, machine_line, peak_rss_mb, run_child, write_section  # noqa: E402
 
 BUDGET_REQUESTS = 30
 BUDGET_WALL_S = 15.0
@@ -90,16 +89,7 @@ def measure(scenes: int, latency_ms: float) -> dict[str, object]:
         tempfile.TemporaryDirectory() as data_dir,
     ):
         emu.knobs.latency_s = latency_ms / 1000
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", emu.url, data_dir],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=ROOT,
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"child failed:\n{done.stderr}")
-        numbers: dict[str, object] = json.loads(done.stdout)
+        numbers = run_child(__file__, emu.url, data_dir)
         numbers["server_requests"] = len(emu.log)
         with PathIndex(data_dir) as index:
             got = {(e.section_id, e.rating_key, e.file) for e in index.entries()}

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._report import machine_line, peak_rss_mb, write_section  # noqa: E402
+from bench._report import machine_line, peak_rss_mb, run_child, write_section  # noqa: E402
 
 BUDGET_WALL_S = {10_000: 10.0, 50_000: 45.0}
 BUDGET_RSS_MB = 400.0  # at 50,000 scenes
@@ -79,9 +78,9 @@ def child(spec_path: str) -> None:
 def measure(scenes: int, latency_ms: float) -> dict[str, object]:
     from sandbox.generator import GeneratorOptions, generate
     from sandbox.plex_emu import PlexEmulator
+    from sandbox.seed import seed_sync_state
     from sandbox.stash_emu import StashEmulator
     from sync_queue.inbox import Inbox
-    from sync_queue.sync_state import SceneSyncState, SyncStateStore
     from tests.reconciliation.engine.world import expected_gaps, expected_queue
 
     lib = generate(GeneratorOptions(scenes=scenes))
@@ -93,10 +92,7 @@ def measure(scenes: int, latency_ms: float) -> dict[str, object]:
         tempfile.TemporaryDirectory() as data_dir,
     ):
         plex.knobs.latency_s = stash.knobs.latency_s = latency_ms / 1000
-        with SyncStateStore(data_dir) as store:
-            store.put_many(
-                SceneSyncState(sid, None, ts) for sid, ts in lib.truth.sync_timestamps.items()
-            )
+        seed_sync_state(lib, data_dir)
         spec = {
             "plex_url": plex.url,
             "token": plex.token,
@@ -107,16 +103,7 @@ def measure(scenes: int, latency_ms: float) -> dict[str, object]:
         }
         spec_path = Path(data_dir) / "spec.json"
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", str(spec_path)],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=ROOT,
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"child failed:\n{done.stderr}")
-        numbers: dict[str, object] = json.loads(done.stdout)
+        numbers = run_child(__file__, str(spec_path))
         with Inbox(data_dir) as inbox:
             queued = inbox.pending_ids("scene")
         # No push recorded a desired-state fingerprint in this seeded state: drift is 0.

@@ -9,11 +9,11 @@ scans) instead of the first few hundred ids. A library smaller than the sample i
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from plex.matching import SceneFiles
+from stash.protocol import ScenePages
 
 __all__ = ["SAMPLE_FRAGMENT", "Sample", "SceneSource", "page_numbers", "spread_sample"]
 
@@ -22,18 +22,7 @@ DEFAULT_SIZE = 500
 DEFAULT_PAGES = 10
 
 
-class SceneSource(Protocol):
-    """What the sample needs from Stash (`stash.client.StashGateway` provides it)."""
-
-    def find_scenes_page(
-        self,
-        page: int,
-        per_page: int,
-        scene_filter: Mapping[str, Any] | None = None,
-        sort: str = "id",
-        direction: str = "ASC",
-        fragment: str | None = None,
-    ) -> tuple[int, list[dict[str, Any]]]: ...
+SceneSource = ScenePages  # what this module needs from Stash (StashGateway)
 
 
 @dataclass

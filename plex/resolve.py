@@ -21,6 +21,7 @@ from plex.index import PathIndex, RefreshReport
 from plex.items import PlexItemSnapshot, SectionInfo
 from plex.matching import Candidate, MatchResult, MatchStatus, SceneFiles, match_scenes
 from plex.paths import PathStyle, basename_of, detect_style, is_windows_path, normalize
+from stash.protocol import ScenePages
 from validation.path_map import PathMap
 
 __all__ = ["Resolution", "StashPaths", "TargetResolver", "stash_lookup"]
@@ -31,18 +32,7 @@ _LOOKUP_PAGE = 50
 _log = logging.getLogger(__name__)
 
 
-class StashPaths(Protocol):
-    """Stash scenes by file path (`stash.client.StashGateway.find_scenes_page` provides it)."""
-
-    def find_scenes_page(
-        self,
-        page: int,
-        per_page: int,
-        scene_filter: Mapping[str, Any] | None = None,
-        sort: str = "id",
-        direction: str = "ASC",
-        fragment: str | None = None,
-    ) -> tuple[int, list[dict[str, Any]]]: ...
+StashPaths = ScenePages  # what this module needs from Stash (StashGateway)
 
 
 def stash_lookup(stash: object) -> StashPaths | None:

@@ -7,7 +7,9 @@ plugin task documents, and `JobInfo`.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from plugin.errors import StashUnavailable
 from stash.errors import StashQueryError, from_status
@@ -16,6 +18,7 @@ __all__ = [
     "JOB_QUEUE_QUERY",
     "RUN_PLUGIN_TASK_MUTATION",
     "JobInfo",
+    "ScenePages",
     "encode_request",
     "parse_job_queue",
     "parse_response",
@@ -103,3 +106,18 @@ def parse_run_plugin_task(data: dict[str, object]) -> str:
     if job_id in (None, ""):
         raise StashQueryError(200, ["runPluginTask returned no job id"])
     return str(job_id)
+
+
+class ScenePages(Protocol):
+    """Paged `findScenes` with an explicit fragment: what `stash.client.StashGateway` offers
+    and what the Health Check sample and the Plex step's target resolver need from Stash."""
+
+    def find_scenes_page(
+        self,
+        page: int,
+        per_page: int,
+        scene_filter: Mapping[str, Any] | None = None,
+        sort: str = "id",
+        direction: str = "ASC",
+        fragment: str | None = None,
+    ) -> tuple[int, list[dict[str, Any]]]: ...

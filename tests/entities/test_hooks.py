@@ -7,10 +7,6 @@ starts it and dump `sys.modules` at exit: an entity hook imports nothing a scene
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +16,7 @@ from plugin.errors import InvocationError
 from plugin.invocation import HookEvent
 from sandbox.harness import REPO_ROOT, PluginHarness, go_json
 from sync_queue.inbox import Inbox
+from tests.hook_modules import modules_of_hook
 from validation.snapshot import write_snapshot
 
 PERFORMER_INPUT = {"id": "7", "name": "New Name", "rating100": None, "image": None}
@@ -119,35 +116,11 @@ def _stdin(trigger: str, hook_id: int, data: object, fields: list[str] | None) -
 
 
 def _modules_of_hook(tmp_path: Path, stdin: bytes) -> dict[str, str | None]:
-    """Run the entry like Stash does; the modules it imported beyond a bare start."""
-    dump = tmp_path / "modules.json"
-    code = (
-        "import sys\n"
-        "before = set(sys.modules)\n"
-        "import json, runpy\n"
-        "try:\n"
-        f"    runpy.run_path({str(REPO_ROOT / 'Stash2Plex.py')!r}, run_name='__main__')\n"
-        "finally:\n"
-        "    found = {n: getattr(m, '__file__', None) for n, m in list(sys.modules.items())}\n"
-        f"    open({str(dump)!r}, 'w').write(json.dumps(\n"
-        "        {n: f for n, f in found.items() if n not in before}))\n"
-    )
+    """The modules a hook process imported, on the recording path only (no wake-up)."""
     data = tmp_path / "data"
     data.mkdir(exist_ok=True)
     write_snapshot(data, {}, configured=False)  # no wake-up: the recording path only
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(PYTHONPATH=str(REPO_ROOT.parent), STASH2PLEX_DATA_DIR=str(data))
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        input=stdin,
-        capture_output=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(dump.read_text())
+    return modules_of_hook(tmp_path, stdin, data)
 
 
 def test_an_entity_hook_costs_no_more_imports_than_a_scene_hook(tmp_path: Path) -> None:

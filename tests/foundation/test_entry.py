@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from tests.foundation.conftest import (
     hook_stdin,
     task_stdin,
 )
+from tests.hook_modules import modules_of_hook
 from validation.snapshot import write_snapshot
 
 BULK = {"ids": ["12", "13", "14"], "tag_ids": {"ids": ["7"], "mode": "ADD"}}
@@ -63,39 +63,8 @@ def test_hook_warns_once_about_malformed_bulk_ids(harness) -> None:
     assert len(warnings) == 2 and warnings[1].startswith("Could not start 'Stash2Plex: Process")
 
 
-def _run_with_module_dump(tmp_path: Path, stdin: bytes) -> dict:
-    """Run the entry like Stash does; {module name: file} it imported beyond a bare start."""
-    dump = tmp_path / "modules.json"
-    code = (
-        "import sys\n"
-        "before = set(sys.modules)\n"
-        "import json, runpy\n"
-        "try:\n"
-        "    runpy.run_path(ENTRY, run_name='__main__')\n"
-        "finally:\n"
-        "    found = {n: getattr(m, '__file__', None) for n, m in list(sys.modules.items())}\n"
-        "    new = {n: f for n, f in found.items() if n not in before}\n"
-        "    open(DUMP, 'w').write(json.dumps(new))\n"
-    )
-    code = code.replace("ENTRY", repr(str(REPO_ROOT / "Stash2Plex.py")))
-    code = code.replace("DUMP", repr(str(dump)))
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(PYTHONPATH=str(REPO_ROOT.parent), STASH2PLEX_DATA_DIR=str(tmp_path / "data"))
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        input=stdin,
-        capture_output=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return json.loads(dump.read_text())
-
-
 def test_hook_path_imports_only_the_standard_library(tmp_path: Path) -> None:
-    modules = _run_with_module_dump(tmp_path, hook_stdin("Scene.Update.Post", 13, BULK))
+    modules = modules_of_hook(tmp_path, hook_stdin("Scene.Update.Post", 13, BULK))
     assert "plugin.hooks" in modules  # the hook really ran
     heavy = [m for m in modules if m.split(".")[0] in HEAVY_MODULES]
     assert heavy == []
@@ -110,7 +79,7 @@ def test_hook_path_imports_only_the_standard_library(tmp_path: Path) -> None:
 
 
 def test_task_path_does_load_its_dependencies(tmp_path: Path) -> None:
-    modules = _run_with_module_dump(tmp_path, task_stdin("status"))
+    modules = modules_of_hook(tmp_path, task_stdin("status"))
     assert "pydantic" in modules and "plugin.status" in modules
 
 

@@ -17,10 +17,10 @@ from typing import Any
 from reconciliation.engine import GapDetectionEngine
 from sandbox.generator import GeneratedLibrary, GeneratorOptions, generate
 from sandbox.plex_emu import PlexEmulator
+from sandbox.seed import seed_sync_state
 from sandbox.stash_emu import StashEmulator
 from stash.client import StashGateway
 from stash.connection import StashEndpoint
-from sync_queue.sync_state import SceneSyncState, SyncStateStore
 from validation.meaningful import has_meaningful_metadata
 
 GAP_KINDS = ("empty_metadata", "stale_sync", "missing")
@@ -78,11 +78,7 @@ class EngineWorld:
         self, data_dir: Path, overrides: dict[int, float] | None = None
     ) -> dict[int, float]:
         """What an earlier sync left: the truth's sync timestamps (plus overrides)."""
-        stamps = dict(self.truth.sync_timestamps)
-        stamps.update(overrides or {})
-        with SyncStateStore(data_dir) as store:
-            store.put_many(SceneSyncState(sid, None, ts) for sid, ts in stamps.items())
-        return stamps
+        return seed_sync_state(self.lib, data_dir, overrides)
 
     def engine(
         self, data_dir: Path, queue: Any = None, stash: Any = None, **kwargs: Any
