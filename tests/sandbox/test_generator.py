@@ -2,6 +2,9 @@
 
 The truth checks re-derive every claim from the generated data with their own path mapping,
 normalisation and field rules, so a generator that lies about a case fails here.
+
+Over ~400 lines on purpose: the truth checks share one set of independent re-derivation
+helpers (path mapping, normalisation, field rules); splitting would copy or import them.
 """
 
 from __future__ import annotations
