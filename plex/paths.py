@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from validation.path_map import is_windows_path  # one definition, used by both layers
+
 __all__ = [
     "PathStyle",
     "basename_of",
@@ -24,15 +26,9 @@ __all__ = [
     "parent_folder",
 ]
 
-_DRIVE_RE = re.compile(r"^[A-Za-z]:(?:[\\/]|$)")
 _MULTI_SEP_RE = re.compile(r"/{2,}")
 _DRIVE_ROOT_RE = re.compile(r"^[^/]:/$")
 _MACOS_PLATFORMS = frozenset({"macosx", "macos", "darwin", "osx"})
-
-
-def is_windows_path(path: str) -> bool:
-    """A drive letter (`D:\\`, `D:/`) or a UNC path (`\\\\server\\share`)."""
-    return bool(_DRIVE_RE.match(path)) or path.startswith("\\\\")
 
 
 @dataclass(frozen=True)
