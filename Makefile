@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 ALT_STASHAPI := $(VENV)/alt/stashapi-0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: test lint format venv clean package bench demo
+.PHONY: test lint format venv clean package bench demo chaos
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ format: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -q
 
+# The whole suite at full size (STASH2PLEX_CHAOS=1), then the table of what it measured.
+CHAOS_RESULTS := .chaos/results.jsonl
+chaos: $(STAMP)
+	rm -f $(CHAOS_RESULTS)
+	STASH2PLEX_CHAOS=1 STASH2PLEX_CHAOS_RESULTS=$(abspath $(CHAOS_RESULTS)) \
+		$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m tests.reliability.report $(CHAOS_RESULTS) --write docs/reliability.md
+
 demo: $(STAMP)
 	$(BIN)/python -m demo
 
@@ -45,4 +53,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/sandbox_load.py
 
 clean:
-	rm -rf $(VENV) dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) dist .pytest_cache .ruff_cache .chaos

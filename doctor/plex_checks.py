@@ -45,7 +45,7 @@ def _token_rejected(status: int) -> CheckResult:
     return CheckResult(
         "plex_token",
         FAIL,
-        f"Plex answered {status}: the token in {setting_place('plex_token')} was rejected",
+        f"Plex answered {status}: token rejected (the token in {setting_place('plex_token')})",
         f"copy a current X-Plex-Token into {setting_place('plex_token')}",
     )
 

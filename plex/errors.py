@@ -57,7 +57,8 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         if not secret or len(secret) < 4:
             continue
-        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+        # quote(): a path keeps "/" unescaped; quote_plus(): a query string or form body
+        for form in {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}:
             text = text.replace(form, REDACTED)
     return _TOKEN_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
 
@@ -99,6 +100,11 @@ def _from_status(status: int | None, where: str, detail: str) -> Stash2PlexError
         return PlexBadRequest(f"Plex request refused{where}: {detail}")
     if status in (408, 429) or status >= 500:
         return PlexTransient(f"Plex answered {status}{where}; will retry later")
+    if status == 414:
+        return PlexBadRequest(
+            f"Plex refused the request as too long (414 URI Too Long{where}): Plex or a proxy "
+            "in front of it limits the URL length"
+        )
     if 400 <= status < 500:
         return PlexBadRequest(f"Plex refused the request ({status}{where})")
     return PlexTransient(f"Plex answered an unexpected status {status}{where}")

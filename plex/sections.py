@@ -30,6 +30,12 @@ def _names(sections: Iterable[SectionInfo]) -> str:
     return ", ".join(names) if names else "(none)"
 
 
+def _shown(title: str, limit: int = 80) -> str:
+    """A setting's value as quoted in a message: cut, so a pasted novel stays one line."""
+    text = repr(title)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def select_sections(
     available: Sequence[SectionInfo], titles: Sequence[str] | str | None
 ) -> list[SectionInfo]:
@@ -47,14 +53,14 @@ def select_sections(
         hits = [s for s in available if s.title.strip().casefold() == title.casefold()]
         if not hits:
             raise ConfigError(
-                f"Plex library {title!r} not found (setting plex_library); available movie "
+                f"Plex library {_shown(title)} not found (setting plex_library); available movie "
                 f"libraries: {_names(movies)}"
             )
         usable = [s for s in hits if s.is_movie]
         if not usable:
             raise ConfigError(
-                f"Plex library {title!r} is a {hits[0].type} library; only movie-type libraries "
-                f"hold scenes (setting plex_library); available: {_names(movies)}"
+                f"Plex library {_shown(title)} is a {hits[0].type} library; only movie-type "
+                f"libraries hold scenes (setting plex_library); available: {_names(movies)}"
             )
         if len(usable) > 1:
             _log.warning("several Plex libraries are called %r: using all of them", title)

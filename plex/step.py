@@ -33,7 +33,7 @@ from stash.log import StashLog
 from sync_queue.sync_state import SceneSyncState
 from validation.desired import DesiredItem, DesiredOptions, Skip, build_desired
 from validation.drift import pushed_fingerprint
-from worker.outcomes import Outcome
+from worker.outcomes import SYNCED, TRANSIENT_STREAK, UNCHANGED, Outcome, is_outage
 from worker.plex_step import StepContext
 
 __all__ = ["PlexSyncStep", "scene_entities"]
@@ -169,6 +169,7 @@ class PlexSyncStep:
     ) -> None:
         resolutions, snapshots = self._resolve(batch)
         self._scan([resolutions[s.scene_id] for s in batch])
+        streak = 0  # outage-class failures with no success between: Plex or Stash unwell
         for scene in batch:
             res = resolutions[scene.scene_id]
             if res.status is not MatchStatus.MATCHED:
@@ -186,7 +187,16 @@ class PlexSyncStep:
             state = self._state(scene, res, result)
             if state is not None:
                 states.append(state)
-            outcomes[scene.scene_id] = self._outcome(result, state)
+            outcome = outcomes[scene.scene_id] = self._outcome(result, state)
+            if outcome.kind in (SYNCED, UNCHANGED):
+                streak = 0
+            elif is_outage(outcome):
+                streak += 1
+                if streak >= TRANSIENT_STREAK:  # the rest untried: the worker blocks them all
+                    rest = Outcome.retry(outcome.reason_class, outcome.message)
+                    for other in batch:
+                        outcomes.setdefault(other.scene_id, rest)
+                    return
 
     # -- targets ------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@
 the fingerprints we stored (SPEC §2.5 clearing and `preserve_plex_edits` rules, `plex.diff`),
 the cover is downloaded from Stash only when an image decision needs its bytes, changed images
 are uploaded, and one PUT per changed item (split only above 8 KiB) carries every field, tag
-and lock, the image locks included. Nothing changed → no request at all.
+and lock, the image locks included. Nothing changed → no request at all. A 414 (URL too long)
+re-splits the edit; a field too long even alone fails the scene with one line naming it.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Protocol
+from urllib.parse import parse_qsl
 
 from plex.diff import EditPlan, ImageAction, add_locks, diff_item, plan_images
-from plex.edit_encoding import encode_edit
+from plex.edit_encoding import edit_path, encode_edit, wire_length
 from plex.errors import PlexBadRequest
 from plex.items import PlexItemSnapshot
 from plugin.errors import PlexNotFound, PlexTransient, StashError
 from stash.errors import ImageUnavailable
 from validation.desired import IMAGE_FIELDS, RULES, DesiredItem
 from validation.fingerprint import fingerprint_value
+from validation.limits import MAX_EDIT_QUERY_BYTES
 
 __all__ = [
     "LOCKS_KEY",
@@ -183,6 +186,8 @@ class PlexWriter:
             )
 
         edits = uploads = 0
+        sent: list[str] = []
+        too_long: list[str] = []
         try:
             for item in work:
                 for action in item.images:
@@ -191,9 +196,8 @@ class PlexWriter:
                         self.client.upload_image(item.target[1], action.kind, cover.data)
                         uploads += 1
                 locks = [a.lock_name for a in item.images if a.lock]
-                for query in encode_edit(add_locks(item.plan, locks)):
-                    self.client.put_edit(item.target[0], query)
-                    edits += 1
+                too_long += self._send_edit(item.target, add_locks(item.plan, locks), sent)
+                edits = len(sent)
         except PlexNotFound:
             return WriteResult(
                 scene_id,
@@ -224,6 +228,18 @@ class PlexWriter:
                 uploads=uploads,
             )
 
+        edits = len(sent)
+        if too_long:
+            return WriteResult(
+                scene_id,
+                WriteStatus.FAILED,
+                f"Plex refused {'; '.join(too_long)} as too long (414 URI Too Long): Plex or a "
+                "proxy in front of it limits the URL length; shorten it in Stash or raise that "
+                "limit (the scene's other fields were written)",
+                "PlexBadRequest",
+                edits=edits,
+                uploads=uploads,
+            )
         fingerprints = self._fingerprints(task, work, cover)
         preserved = tuple(dict.fromkeys(n for item in work for n in item.plan.preserved))
         error_class = ""
@@ -248,6 +264,46 @@ class PlexWriter:
             uploads,
             preserved=preserved,
         )
+
+    def _send_edit(self, target: Target, plan: EditPlan, sent: list[str]) -> list[str]:
+        """Send `plan`'s edit queries (appended to `sent`); what 414 refused even alone.
+
+        The size limit counts the whole request line (`PUT <path>?<query> HTTP/1.1`), which is
+        what proxies and servers limit. A 414 re-splits the plan at half the refused size:
+        every edit query is idempotent (values, a whole add list, removals), so resending is
+        safe. A query of one unit (a field with its lock, one tag kind's add list) cannot be
+        cut: it is reported and the other queries are still sent.
+        """
+        section_id, rating_key = target
+        overhead = len(f"PUT {edit_path(section_id, '')} HTTP/1.1\r\n")
+        pending = encode_edit(plan, max_bytes=MAX_EDIT_QUERY_BYTES - overhead)
+        refused: list[str] = []
+        done: set[str] = set()
+        while pending:
+            query = pending.pop(0)
+            if query in done:
+                continue
+            try:
+                self.client.put_edit(section_id, query)
+            except PlexBadRequest as exc:
+                if getattr(exc, "status", None) != 414:
+                    raise
+                done.add(query)
+                size = wire_length(query)
+                smaller = encode_edit(plan, max_bytes=size // 2)
+                if query in smaller:
+                    names = sorted({k.split("[")[0].split(".")[0] for k, _ in parse_qsl(query)})
+                    names = [n for n in names if n not in ("id", "type")]
+                    refused.append(
+                        f"the {', '.join(names)} edit of item {rating_key} ({size + overhead:,}"
+                        " bytes)"
+                    )
+                else:
+                    pending = [q for q in smaller if q not in done]
+                continue
+            done.add(query)
+            sent.append(query)
+        return refused
 
     # -- images -------------------------------------------------------------------------------
 

@@ -123,13 +123,13 @@ def run(
         )
         result, code = encode_result(output, None, log.redactor.redact_obj), 0
     except Stash2PlexError as exc:
-        message = str(exc) or type(exc).__name__
+        message = one_line(str(exc) or type(exc).__name__)
         log.error(message)
         result = encode_result(None, message, log.redactor.redact_obj)
     except (Exception, SystemExit) as exc:  # a bug or a library's exit: still one result
         import traceback
 
-        message = f"Internal error: {type(exc).__name__}: {exc}"
+        message = one_line(f"Internal error: {type(exc).__name__}: {exc}")
         log.error(message + " (enable debug_logging for the traceback)")
         log.debug(traceback.format_exc())
         result = encode_result(None, message, log.redactor.redact_obj)
@@ -140,3 +140,13 @@ def run(
     stdout.write(result)
     stdout.flush()
     return code
+
+
+MAX_ERROR_CHARS = 1000
+
+
+def one_line(text: str) -> str:
+    """The run's error as one readable line: a value quoted in full (a megabyte setting, a
+    multi-line server answer) must not turn Stash's task error into a page."""
+    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from plugin.context import Context
 from plugin.errors import InvocationError
-from plugin.invocation import HookEvent
+from plugin.invocation import MAX_ID, HookEvent, digits
 
 TYPE_CHECKING = False  # typing costs a hook process milliseconds
 if TYPE_CHECKING:
@@ -31,14 +31,13 @@ DESTROY = "Scene.Destroy.Post"
 
 
 def as_id(value: object) -> int | None:
-    """A positive id from hook data (int or digit string), else None."""
+    """A positive id from hook data (int or digit string) that the inbox can store, else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip()) or None
-    return None
+        return value if 0 < value <= MAX_ID else None
+    number = digits(value) if isinstance(value, str) else None
+    return number if number is not None and 0 < number <= MAX_ID else None
 
 
 def _input_ids(event: HookEvent) -> tuple[list[object], list[int]]:

@@ -13,9 +13,11 @@ import json
 from plugin.errors import InvocationError
 from plugin.record import Record
 
-__all__ = ["HookEvent", "Invocation", "InvocationError", "parse_invocation"]
+__all__ = ["MAX_ID", "HookEvent", "Invocation", "InvocationError", "digits", "parse_invocation"]
 
 _HOW_TO_RUN = "Stash2Plex is started by Stash, which writes a JSON object to its stdin"
+# The largest id SQLite (the inbox, the queue) can store; Stash ids are far below it.
+MAX_ID = 2**63 - 1
 
 
 class HookEvent(Record):
@@ -116,6 +118,20 @@ def _decode(raw: bytes) -> object:
     except ValueError as exc:
         where = f"line {exc.lineno} column {exc.colno}" if hasattr(exc, "lineno") else "input"
         raise InvocationError(f"stdin is not JSON (error at {where}); {_HOW_TO_RUN}") from None
+    except RecursionError:  # thousands of nested brackets: no Stash writes that
+        raise InvocationError(f"stdin is not JSON (nested too deeply); {_HOW_TO_RUN}") from None
+
+
+def digits(text: str) -> int | None:
+    """The number an id string of ASCII digits spells, else None.
+
+    `str.isdigit` also accepts "²" and other Unicode digits that `int` rejects, and `int`
+    refuses strings over 4,300 digits: neither may turn a junk id into a crash.
+    """
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 40:
+        return None
+    return int(text)
 
 
 def _parse_id(value: object) -> int | None:
@@ -123,13 +139,17 @@ def _parse_id(value: object) -> int | None:
         return None
     if isinstance(value, bool):
         raise InvocationError("hookContext.id must be a number, got a boolean")
-    if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip()) or None
+    if isinstance(value, float):
+        raise InvocationError("hookContext.id must be a whole number, got a decimal number")
     if isinstance(value, str) and not value.strip():
         return None  # the Clean task sends id "" inside input; be as tolerant here
-    raise InvocationError(f"hookContext.id must be a number, got {_kind(value)}")
+    text = value.strip() if isinstance(value, str) else ""
+    if not isinstance(value, int) and not (text.isascii() and text.isdigit()):
+        raise InvocationError(f"hookContext.id must be a number, got {_kind(value)}")
+    number = value if isinstance(value, int) else digits(text)
+    if number is None or number > MAX_ID:  # no Stash id is this big; SQLite could not store it
+        raise InvocationError("hookContext.id is out of range")
+    return number if number > 0 else None
 
 
 def _parse_hook(context: object) -> HookEvent:

@@ -30,7 +30,7 @@ def retry_failed(ctx: Context) -> dict[str, object]:
         woke = (
             f"not woken ({blocker})"
             if blocker
-            else wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log)
+            else wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log, backoff=False)
         )
         output["wake"] = woke
     return output
@@ -77,7 +77,7 @@ def parse_days(raw: object) -> float:
         return DEFAULT_PURGE_DAYS
     try:
         days = float(raw) if not isinstance(raw, bool) else float("nan")
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond a float
         days = float("nan")
     if not days >= 0 or days == float("inf"):
         shown = repr(raw) if len(repr(raw)) <= 40 else repr(raw)[:39] + "…"

@@ -84,7 +84,7 @@ def _wake_if_due(ctx: Context, status: dict[str, object]) -> None:
     queue["wake"] = (
         f"not woken ({blocker})"
         if blocker
-        else wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log)
+        else wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log, backoff=False)
     )
 
 

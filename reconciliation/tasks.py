@@ -106,7 +106,9 @@ def _wake(ctx: Context, due: bool) -> str:
     if blocker is not None:
         ctx.log.info(f"'Stash2Plex: Process Queue' not started ({blocker}); the work is queued.")
         return f"not started: {blocker}"
-    return wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log)
+    # backoff=False: a hook's failed request moments ago (Stash slow under a burst of hooks)
+    # must not leave every gap this run queued waiting for some later invocation.
+    return wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log, backoff=False)
 
 
 def reconcile_all(ctx: Context) -> dict[str, object]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sandbox.secrets import note_output, register
+from sandbox.secrets import note_files, note_output, register
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENTRY_SCRIPT = "Stash2Plex.py"
@@ -121,8 +121,10 @@ class RunningPlugin:
         stdin: bytes,
         errlog: str,
         on_progress: Callable[[float], None] | None = None,
+        data_dir: Path | None = None,
     ) -> None:
         self.process = process
+        self._data_dir = data_dir
         self._errlog = errlog
         self._on_progress = on_progress
         self._started = time.monotonic()
@@ -187,7 +189,8 @@ class RunningPlugin:
         duration = time.monotonic() - self._started
         stdout = self._stdout.decode("utf-8", "replace")
         logs, progress, overlong = parse_stderr(self._stderr, self._errlog)
-        note_output(stdout, self._stderr)  # the suite's leak guard reads every run
+        note_output(stdout, self._stderr)  # the suite's leak guard reads every run ...
+        note_files(self._data_dir)  # ... and every file it left behind
         output, error = decode_stdout(stdout)
         code = self.process.returncode
         if code != 0 and error is None:
@@ -294,7 +297,7 @@ class PluginHarness:
             stderr=subprocess.PIPE,
         )
         payload = raw_stdin if raw_stdin is not None else self.stdin_payload(args)
-        return RunningPlugin(process, payload, self.errlog, on_progress)
+        return RunningPlugin(process, payload, self.errlog, on_progress, self.data_dir)
 
     def run(
         self,

@@ -133,6 +133,10 @@ class Fault:
 
     `count` is how many matching requests it still affects (None = all); `skip` lets the
     first N matching requests through untouched (a fault "after N requests").
+    For `body`: `length` is the Content-Length declared (None: the body's; -1: none, the body
+    ends when the connection closes; larger than the body: a truncated body, then close),
+    `drip_s` a pause between 64 KiB chunks (a slow body), and `sent` counts the body bytes
+    the client's socket took (a client that stops reading early keeps it low).
     """
 
     action: str
@@ -144,6 +148,9 @@ class Fault:
     path_regex: str | None = None
     count: int | None = 1
     skip: int = 0
+    length: int | None = None
+    drip_s: float = 0.0
+    sent: int = 0
 
     def matches(self, request: Request) -> bool:
         if self.method is not None and request.method != self.method:
@@ -259,8 +266,34 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
-        status = fault.status if fault.action == "status" else 200
-        self._send(Response(status, fault.body, fault.content_type))
+        if fault.action == "body":
+            self._stream_body(fault)
+            return
+        self._send(Response(fault.status, fault.body, fault.content_type))
+
+    def _stream_body(self, fault: Fault) -> None:
+        """A 200 with `fault.body` in 64 KiB chunks, as `length` and `drip_s` say."""
+        body = fault.body
+        declared = len(body) if fault.length is None else fault.length
+        self.send_response(200)
+        self.send_header("Content-Type", fault.content_type)
+        if declared >= 0:
+            self.send_header("Content-Length", str(declared))
+        if declared != len(body):
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        try:
+            for start in range(0, len(body), 65536):
+                if start and fault.drip_s:
+                    time.sleep(fault.drip_s)
+                chunk = body[start : start + 65536]
+                self.wfile.write(chunk)
+                fault.sent += len(chunk)
+        except OSError:  # the client stopped reading and closed
+            self.close_connection = True
 
     def _record(self, request: Request, route: str, status: int) -> None:
         self.server.log.add(

@@ -64,7 +64,10 @@ def post_graphql(
         "Accept": "application/json",
         **endpoint.auth_headers(),
     }
-    conn = _connection(endpoint, timeout)
+    try:
+        conn = _connection(endpoint, timeout)
+    except Exception as exc:  # a host Stash reported that no URL can hold (InvalidURL)
+        raise translate(exc) from None
 
     def arm() -> None:
         # The socket timeout applies per operation; re-arming it with what is left of the

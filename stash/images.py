@@ -27,6 +27,14 @@ __all__ = [
 DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 _REFUSED_TYPES = ("text/html", "image/svg+xml", "application/xhtml+xml")
+_SNIFFABLE_TYPES = (
+    "image/jpeg",
+    "image/jpg",
+    "image/pjpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+)
 _MARKUP_STARTS = (b"<svg", b"<?xml", b"<!doctype", b"<html", b"<head", b"<body", b"<!--")
 
 
@@ -67,7 +75,9 @@ def check_image(content_type: str, data: bytes) -> None:
         raise ImageUnavailable("empty body")
     if _looks_like_markup(data):
         raise ImageUnavailable("body is SVG or HTML")
-    if sniff_image(data) is None and not ctype.startswith("image/"):
+    if sniff_image(data) is None and (ctype in _SNIFFABLE_TYPES or not ctype.startswith("image/")):
+        # Labelled as a format we recognise but not its bytes: garbage, never a poster. Other
+        # image/* types (AVIF, BMP, ...) are taken on trust.
         raise ImageUnavailable(f"not an image ({ctype or 'no content type'})")
 
 

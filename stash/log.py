@@ -75,9 +75,10 @@ class Redactor:
             return
         forms = [secret]
         if not set(secret) <= _URL_SAFE:  # its URL-encoded forms differ: match those too
-            from urllib.parse import quote
+            from urllib.parse import quote, quote_plus
 
-            forms += [quote(secret, safe=""), quote(secret)]
+            # path (keeps "/"), fully escaped, and query/form (space as "+") encodings
+            forms += [quote(secret, safe=""), quote(secret), quote_plus(secret)]
         for form in forms:
             if form not in self._secrets:
                 self._secrets.append(form)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.secrets import leaked, take_outputs
+from sandbox.secrets import Tap, known, leaked, take_outputs
+from tests.reliability.tally import Tally, append_result
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
@@ -33,6 +34,37 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     report = outcome.get_result()
     texts = [content for _, content in report.sections] + take_outputs()
     leaks = leaked(texts)
+    _SUITE.tests_checked += report.when == "call"
+    _SUITE.leaks += len(leaks)
     if leaks and not report.failed:
         report.outcome = "failed"
         report.longrepr = f"{'; '.join(leaks)} appeared in captured or plugin output"
+
+
+class _SuiteGuard:
+    """What the leak guard saw over the whole session (the `make chaos` secrets row)."""
+
+    def __init__(self) -> None:
+        self.tap = Tap(keep_outputs=False)
+        self.tests_checked = 0
+        self.leaks = 0
+
+
+_SUITE = _SuiteGuard()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _SUITE.tap.__enter__()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _SUITE.tap.__exit__()
+    row = Tally(
+        area="secrets",
+        scenario=f"Leak guard over all {_SUITE.tests_checked:,} tests run"
+        " (captured output, plugin stdout/stderr, data folders)",
+        runs=_SUITE.tap.runs,
+        faults=len(known()),  # distinctive secrets handed out and looked for
+        leaks=_SUITE.leaks,
+    )
+    append_result(row, passed=_SUITE.leaks == 0 and _SUITE.tests_checked > 0)

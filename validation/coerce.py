@@ -68,6 +68,13 @@ def _is_saved(setting: Setting, value: object) -> bool:
     return not (setting.type == "NUMBER" and value == 0 and not isinstance(value, bool))
 
 
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too big for a float (a hand-edited config)
+        return False
+
+
 def coerce_value(setting: Setting, value: object) -> object | None:
     """`value` converted to the setting's type; None means "use the default".
 
@@ -91,7 +98,7 @@ def coerce_value(setting: Setting, value: object) -> object | None:
                 value = float(value.strip())
             except ValueError:
                 raise BadValue("not a number") from None
-        if not isinstance(value, (int, float)) or not math.isfinite(value):
+        if not isinstance(value, (int, float)) or not _finite(value):
             raise BadValue("not a number")
         if value == 0:
             return None
@@ -115,13 +122,20 @@ def normalize_plex_url(value: str) -> str:
     text = value.strip()
     if "://" not in text:
         text = "http://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[::1"
+        raise BadValue("not an http(s) URL such as http://127.0.0.1:32400") from None
     try:
         port = parts.port
     except ValueError:
         raise BadValue("invalid port") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise BadValue("not an http(s) URL such as http://127.0.0.1:32400")
+    # DNS limits (253 characters, 63 per label): longer host names cannot even be parsed by
+    # the HTTP client, which would fail every task with a cryptic error instead.
+    if len(parts.hostname) > 253 or any(len(label) > 63 for label in parts.hostname.split(".")):
+        raise BadValue("host name too long")
     if parts.username or parts.password:
         raise BadValue("must not contain a user name or password")
     if port == 0:
@@ -160,9 +174,16 @@ def check_value(setting: Setting, value: object) -> object:
     return value
 
 
+# A URL pasted from a browser may carry the token: `?X-Plex-Token=...` or `user:token@`.
+_URL_USERINFO = re.compile(r"//[^/?#@]*@")
+_URL_QUERY_VALUE = re.compile(r"([?&#][^=&#]*=)[^&#]*")
+
+
 def _quote(setting: Setting, value: object) -> str:
     if setting.secret:
         return "(hidden)"
+    if setting.key == "plex_url" and isinstance(value, str):
+        value = _URL_QUERY_VALUE.sub(r"\1***", _URL_USERINFO.sub("//***@", value))
     text = repr(value)
     return text if len(text) <= _MAX_QUOTE else text[: _MAX_QUOTE - 1] + "…"
 

@@ -4,12 +4,15 @@ Order: worker lock (a second worker exits at once) → wake marker deleted → s
 their snapshot) → reconciliation seam → in-flight scenes of a killed run put back → due
 inbox rows moved into the queue (entity rows as their scenes, worker/expand.py) → per batch:
 claim, fetch the scenes from Stash in one request, hand them to the Plex step, one outcome
-switch per scene, inbox moved again (so an
-edit made meanwhile marks its scene dirty: exactly one more run) → stop when nothing is due
+switch per scene, inbox moved again (so an edit made meanwhile marks its scene dirty:
+exactly one more run) → stop when nothing is due
 (after a last look at the inbox with the wake marker deleted first), when the time slice is
 used up (then the wake-up rule requests the continuation), or when Plex is unreachable
 (circuit open, every unprocessed job released untouched, no continuation). Nothing is held
 across a Stash or Plex call but the OS lock; every queue change is one transaction.
+
+Just over ~400 lines on purpose: the run's whole lifecycle and every way it stops stay in
+one class, so the crash and outage guarantees can be read (and checked) in one place.
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ from collections.abc import Callable
 from typing import Any
 
 from plugin.context import Context
-from plugin.errors import PlexAuthError, PlexServerDown, Stash2PlexError, StashError
+from plugin.errors import (
+    ConfigError,
+    PlexAuthError,
+    PlexServerDown,
+    PlexTransient,
+    Stash2PlexError,
+    StashError,
+    StashUnavailable,
+)
 from sync_queue.inbox import Inbox, InboxRow
 from sync_queue.jobs import Job
 from sync_queue.sync_state import SyncStateStore
@@ -117,6 +128,7 @@ class WorkerRun:
         self._step_ctx: StepContext | None = None
         self._error: Stash2PlexError | None = None
         self._warned_kinds: set[str] = set()
+        self._transient_streak = 0  # outage-class retries since a success (oc.transient_outage)
         self.expander = EntityExpander(lambda: self.stash, self.sync_state)
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -270,10 +282,12 @@ class WorkerRun:
         """Open circuit: one health check. Closed again on success; else stop, untouched."""
         try:
             step.health_check()
-        except (PlexServerDown, PlexAuthError) as exc:
+        except (PlexServerDown, PlexAuthError, PlexTransient) as exc:  # a starting Plex: 503
             self.circuit.open(type(exc).__name__, str(exc), self.clock())
             self._stop(STOP_CIRCUIT_OPEN, f"Plex still unreachable: {exc}")
-            self._error = type(exc)(f"Plex is still unreachable ({exc}); every job stays queued")
+            self._error = _plex_error(
+                type(exc).__name__, str(exc), "every job stays queued", still=True
+            )
             return False
         self.circuit.close()
         self.log.info("Plex answers again: circuit closed, processing resumes")
@@ -316,14 +330,18 @@ class WorkerRun:
             return dict(step.process(scenes, ctx))
         except Exception as exc:
             outcome = oc.Outcome.from_error(exc)
-            if outcome.kind == oc.BLOCKED:
-                return {int(scenes[0]["id"]): outcome}  # the rest are released untouched
+            if outcome.kind == oc.BLOCKED or oc.is_outage(outcome):  # e.g. Stash gone: stop
+                blocked = oc.Outcome.blocked(outcome.reason_class, outcome.message)
+                return {int(scenes[0]["id"]): blocked}  # the rest are released untouched
             self.log.error(f"The Plex step failed for a whole batch: {type(exc).__name__}: {exc}")
             return {int(scene["id"]): outcome for scene in scenes}
 
     def _apply(
         self, present: list[int], by_id: dict[int, Job], outcomes: dict[int, oc.Outcome]
     ) -> None:
+        outcomes, self._transient_streak = oc.transient_outage(
+            present, outcomes, self._transient_streak
+        )
         blocked = next((o for o in outcomes.values() if o.kind == oc.BLOCKED), None)
         states = [
             o.state
@@ -345,14 +363,20 @@ class WorkerRun:
             )
             self.summary.count(action)
             self._log_action(action)
-        if blocked is not None:
+        if blocked is not None and blocked.reason_class == oc.STASH_UNAVAILABLE:
+            # Stash went away while covers were fetched: its outage, not Plex's (no circuit).
+            self._stop(STOP_STASH_UNAVAILABLE, self.log.redact(blocked.message))
+            self._error = StashUnavailable(
+                f"Stash stopped answering ({self.summary.reason}); the queue is kept"
+            )
+        elif blocked is not None:
             blocked = dataclasses.replace(blocked, message=self.log.redact(blocked.message))
             self.circuit.open(blocked.reason_class, blocked.message, self.clock())
             self._stop(STOP_BLOCKED, f"{blocked.reason_class}: {blocked.message}")
-            error = PlexAuthError if blocked.reason_class == "PlexAuthError" else PlexServerDown
-            self._error = error(
-                f"Plex unreachable ({blocked.reason_class}: {blocked.message}); "
-                "the queue is kept and retried on the next run"
+            self._error = _plex_error(
+                blocked.reason_class,
+                blocked.message,
+                "the queue is kept and retried on the next run",
             )
 
     def _log_action(self, action: oc.Action) -> None:
@@ -398,3 +422,17 @@ class WorkerRun:
 
     def _stash_requests(self) -> int:
         return max(0, self._stash_requests_raw() - self._stash_base)
+
+
+def _plex_error(
+    reason_class: str, message: str, tail: str, *, still: bool = False
+) -> Stash2PlexError:
+    """The run's one error line: a rejected token is named as such, not as "unreachable"."""
+    if reason_class == "ConfigError":  # e.g. plex_library names no library Plex has
+        return ConfigError(f"{message}; {tail}")
+    if reason_class == "PlexAuthError":
+        lead = "Plex token rejected again" if still else "Plex token rejected"
+        return PlexAuthError(f"{lead} ({message}); {tail}")
+    if still:
+        return PlexServerDown(f"Plex is still unreachable ({message}); {tail}")
+    return PlexServerDown(f"Plex unreachable ({reason_class}: {message}); {tail}")

@@ -8,12 +8,16 @@ allowed attempt (`job.attempts + 1 >= max_retries`) goes to the failed list inst
 still `wait`ing after `max_waits` timed waits (a day by default) is failed too, so a file
 Plex never scans does not circle forever. `blocked` never touches a job's counters: the
 scene is released as it was and the run stops (the loop opens the circuit).
+`TRANSIENT_STREAK` scenes in a row failing with `PlexTransient` (a Plex answering 503 while
+it starts or maintains its database) or `StashUnavailable` (Stash gone while covers are
+fetched) are an outage, not those scenes' fault: they turn into `blocked`
+(`transient_outage`), so an outage costs no attempts and no request per scene.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from plugin.errors import (
@@ -31,8 +35,12 @@ __all__ = [
     "BLOCKED",
     "FAILED",
     "KINDS",
+    "OUTAGE_CLASSES",
     "RETRY",
+    "STASH_UNAVAILABLE",
     "SYNCED",
+    "TRANSIENT_CLASS",
+    "TRANSIENT_STREAK",
     "UNCHANGED",
     "WAIT",
     "Action",
@@ -40,6 +48,8 @@ __all__ = [
     "RetryPolicy",
     "apply_outcome",
     "backoff_delay",
+    "is_outage",
+    "transient_outage",
 ]
 
 SYNCED = "synced"
@@ -58,6 +68,14 @@ WAITING = "waiting"
 FAILED_ACTION = "failed"
 RELEASED = "released"
 GONE = "gone"  # the scene was no longer in flight (cleared or destroyed meanwhile)
+
+# Scenes (across batches of one run) whose Plex requests failed transiently with no success
+# in between before Plex counts as unavailable: one scene with a deterministic 500 never
+# reaches it among healthy ones, a Plex answering 503 to everything does at once.
+TRANSIENT_STREAK = 5
+TRANSIENT_CLASS = "PlexTransient"
+STASH_UNAVAILABLE = "StashUnavailable"
+OUTAGE_CLASSES = (TRANSIENT_CLASS, STASH_UNAVAILABLE)
 
 
 @dataclass(frozen=True)
@@ -203,6 +221,42 @@ def apply_outcome(
     if not queue.release(sid, now):
         return Action(sid, GONE, outcome)
     return Action(sid, RELEASED, outcome)
+
+
+def is_outage(outcome: Outcome) -> bool:
+    """A retry whose cause is Plex or Stash being unwell rather than the scene."""
+    return outcome.kind == RETRY and outcome.reason_class in OUTAGE_CLASSES
+
+
+def transient_outage(
+    order: Sequence[int], outcomes: Mapping[int, Outcome], streak: int
+) -> tuple[dict[int, Outcome], int]:
+    """`outcomes` of one batch, with every outage-class retry turned into `blocked` once the
+    batch shows an outage: a `blocked` outcome, or a streak of `TRANSIENT_STREAK` outage-class
+    retries with no success in between (in processing `order`, continuing `streak` from the
+    previous batch); and the streak to carry on. The scene that met a connection cut halfway
+    (a truncated answer) thus spends no attempt either."""
+    tripped = False
+    for sid in order:
+        outcome = outcomes.get(sid)
+        if outcome is None:
+            continue
+        if outcome.kind == BLOCKED:
+            tripped = True
+            break
+        if outcome.kind in (SYNCED, UNCHANGED):
+            streak = 0  # Plex answered
+        elif is_outage(outcome):  # others (a file outside the libraries) say nothing
+            streak += 1
+            if streak >= TRANSIENT_STREAK:
+                tripped = True
+                break
+    result = dict(outcomes)
+    if tripped:
+        for sid, outcome in outcomes.items():
+            if is_outage(outcome):
+                result[sid] = Outcome.blocked(outcome.reason_class, outcome.message)
+    return result, streak
 
 
 def _fail(

@@ -167,13 +167,20 @@ def wake_worker(
     now: float | None = None,
     use_marker: bool = True,
     timeout: float = HOOK_TIMEOUT_S,
+    backoff: bool = True,
 ) -> str:
     """Apply the wake-up rule; returns one of REQUESTED, ALREADY_QUEUED, PENDING, BACKOFF,
-    UNREACHABLE. `use_marker=False` (the worker) always asks Stash. Never raises for Stash
+    UNREACHABLE. `use_marker=False` (the worker) always asks Stash. `backoff=False` (a task
+    that leaves work behind) asks even right after a failed request: the backoff spares
+    hooks the timeout, and a task runs only when Stash answers. Never raises for Stash
     failures (one warning instead)."""
     now = time.time() if now is None else now
     if use_marker:
-        skipped = _skip_by_marker(read_marker(data_dir), now) or _claim_marker(data_dir, now)
+        marker = read_marker(data_dir)
+        if not backoff and marker is not None and marker[0] == _FAILED_STATE:
+            marker = None
+            clear_marker(data_dir)
+        skipped = _skip_by_marker(marker, now) or _claim_marker(data_dir, now)
         if skipped is not None:
             return skipped
     else:

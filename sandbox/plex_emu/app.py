@@ -15,7 +15,7 @@ from sandbox.model import PlexItem, PlexLibrary, PlexSection
 from sandbox.plex_emu import scans
 from sandbox.plex_emu.routes import PlexApp
 from sandbox.plex_emu.state import PlexModes, PlexState, ScanEvent, ScanRequest
-from sandbox.secrets import register
+from sandbox.secrets import distinctive, register
 
 OTHER_VIDEOS = {"agent": "tv.plex.agents.none", "scanner": "Plex Video Files", "language": "xn"}
 
@@ -67,7 +67,7 @@ class PlexEmulator:
         self,
         library: PlexLibrary | None = None,
         *,
-        token: str = "sandbox-plex-token",
+        token: str | None = None,  # None: a fresh distinctive one
         read_only_tokens: set[str] | frozenset[str] = frozenset(),
         strict: bool = True,
         port: int = 0,
@@ -79,6 +79,7 @@ class PlexEmulator:
         self.state.updated_at = self.state.now()
         for item in self.library.items.values():
             self.state.register_item_tags(item)
+        token = token or distinctive("PlexToken")
         register(token, *read_only_tokens)  # the suite's leak guard looks for these
         self.app = PlexApp(self.state, token, set(read_only_tokens))
         self._revoked = ""

@@ -117,7 +117,7 @@ def test_bad_token(world: DoctorWorld) -> None:
     check = run.check("plex_token")
     assert check["status"] == "fail"
     assert check["line"] == (
-        f"Plex answered 401: the token in {SETTINGS_PLACE} → Plex token was rejected"
+        f"Plex answered 401: token rejected (the token in {SETTINGS_PLACE} → Plex token)"
     )
     assert run.output["ready"] is False
     assert "Plex token" in run.output["verdict"]

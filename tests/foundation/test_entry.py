@@ -197,3 +197,12 @@ def test_go_encoded_stdin_with_html_escapes(harness) -> None:
     assert b"\\u003c" in stdin
     run = harness.run({}, raw_stdin=stdin)
     assert run.exit_code == 0 and run.output["scene_ids"] == [9]
+
+
+def test_the_error_line_stays_one_line_of_bounded_length() -> None:
+    from plugin.app import MAX_ERROR_CHARS, one_line
+
+    assert one_line("Plex said:\r\nno\nway") == "Plex said: no way"
+    long = one_line("x" * (MAX_ERROR_CHARS * 20))
+    assert len(long) == MAX_ERROR_CHARS and long.endswith("…")
+    assert one_line("short") == "short"

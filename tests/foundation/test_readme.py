@@ -71,3 +71,18 @@ def test_messages_quoted_in_troubleshooting_are_the_real_ones() -> None:
         {"plex_url": "http://p", "plex_token": "tokenvalue", "max_retries": "abc"}, warnings.append
     )
     assert f"`{warnings[0]}`" in text
+
+
+def test_outage_messages_quoted_in_troubleshooting_are_the_real_ones() -> None:
+    from plex.errors import _from_status
+    from worker.loop import _plex_error
+
+    text = _readme().read_text(encoding="utf-8")
+    revoked = str(_plex_error("PlexAuthError", "401", "the queue is kept and retried"))
+    assert revoked.startswith("Plex token rejected (") and "the queue is kept" in revoked
+    assert "`Plex token rejected (...); the queue is kept ...`" in text
+    down = str(_plex_error("PlexServerDown", "refused", "the queue is kept"))
+    assert down.startswith("Plex unreachable (") and "`Plex unreachable (...)`" in text
+    too_long = str(_from_status(414, "", ""))
+    assert too_long.startswith("Plex refused the request as too long (414")
+    assert "`Plex refused the request as too long (414 ...)`" in text

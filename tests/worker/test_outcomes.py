@@ -171,3 +171,48 @@ def test_errors_map_to_outcomes_by_class(error: Exception, kind: str) -> None:
 def test_unknown_kinds_are_refused() -> None:
     with pytest.raises(ValueError, match="unknown outcome kind 'done'"):
         Outcome("done")
+
+
+def _kinds(outcomes: dict[int, Outcome]) -> list[str]:
+    return [outcomes[sid].kind for sid in sorted(outcomes)]
+
+
+def test_a_streak_of_outage_retries_blocks_the_batch_without_spending_attempts() -> None:
+    from worker.outcomes import TRANSIENT_STREAK, transient_outage
+
+    down = Outcome.retry("PlexTransient", "503")
+    batch = {sid: down for sid in range(1, TRANSIENT_STREAK + 1)}
+    batch[99] = Outcome.failed("PlexBadRequest", "400")  # a scene's own fault stays its own
+    result, streak = transient_outage(sorted(batch), batch, 0)
+    assert _kinds(result) == ["blocked"] * TRANSIENT_STREAK + ["failed"]
+    assert streak == TRANSIENT_STREAK
+
+
+def test_one_scene_short_of_the_streak_or_a_success_between_stays_a_retry() -> None:
+    from worker.outcomes import TRANSIENT_STREAK, transient_outage
+
+    down = Outcome.retry("StashUnavailable", "reset")
+    short = {sid: down for sid in range(1, TRANSIENT_STREAK)}
+    result, streak = transient_outage(sorted(short), short, 0)
+    assert _kinds(result) == ["retry"] * (TRANSIENT_STREAK - 1) and streak == TRANSIENT_STREAK - 1
+    # ... but the streak carries over to the next batch of the same run
+    result, _ = transient_outage([50], {50: down}, streak)
+    assert _kinds(result) == ["blocked"]
+    mixed = {1: down, 2: down, 3: Outcome.synced(), 4: down, 5: down, 6: down}
+    result, streak = transient_outage(sorted(mixed), mixed, 2)
+    assert _kinds(result).count("retry") == 5 and streak == 3
+    # other retry classes (a deterministic 500 is PlexTransient; a gone key is not) say nothing
+    other = {sid: Outcome.retry("PlexNotFound", "404") for sid in range(1, 10)}
+    assert _kinds(transient_outage(sorted(other), other, 0)[0]) == ["retry"] * 9
+
+
+def test_a_blocked_outcome_blocks_the_batch_s_outage_retries_too() -> None:
+    from worker.outcomes import transient_outage
+
+    batch = {
+        1: Outcome.retry("PlexTransient", "truncated answer"),
+        2: Outcome.blocked("PlexServerDown", "refused"),
+        3: Outcome.retry("PlexNotFound", "404"),
+    }
+    result, _ = transient_outage([1, 2, 3], batch, 0)
+    assert _kinds(result) == ["blocked", "blocked", "retry"]

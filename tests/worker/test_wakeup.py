@@ -140,3 +140,31 @@ def test_an_unreadable_marker_means_ask(tmp_path: Path) -> None:
     wakeup.clear_marker(tmp_path)
     wakeup.clear_marker(tmp_path)
     assert wakeup.read_marker(tmp_path) is None
+
+
+@pytest.mark.parametrize("mode", ["retry_failed", "status"])
+def test_a_task_leaving_work_asks_stash_even_right_after_a_failed_request(
+    world: Sandbox, mode: str
+) -> None:
+    """A hook's failed request leaves a 30 s backoff marker; a task runs only when Stash
+    answers, so Retry Failed and View Status still start the worker (regression: they said
+    "backoff" and the work waited for some later invocation)."""
+    import time
+
+    from sync_queue.failed import FailedList
+    from tests.worker.conftest import queue_scenes, run_task
+
+    data_dir = data_dir_of(world)
+    if mode == "retry_failed":
+        with FailedList(data_dir) as failed:
+            failed.add(3, "PlexBadRequest", "400", attempts=1)
+    else:
+        queue_scenes(world, [3])  # due work View Status finds
+    wakeup.write_marker(data_dir, "failed", time.time())
+
+    run = run_task(world, mode)
+
+    assert run.exit_code == 0
+    wake = run.output["wake"] if mode == "retry_failed" else run.output["queue"]["wake"]
+    assert wake == wakeup.REQUESTED
+    assert len(our_jobs(world, "READY")) == 1
