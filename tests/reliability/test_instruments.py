@@ -36,6 +36,7 @@ def test_a_clean_sync_measures_zero_and_planted_defects_are_counted(
         failed.add(world.matchable()[0], "PlexServerDown", "down for a moment", attempts=1)
     (world.data_dir / "last_run.json").write_text("{ half written")
 
+    tally.faults += 4  # the four defects planted above, each of which must be counted
     planted = Tally(area="control", scenario="planted")
     world.measure(planted)
     assert planted.wrong == 1, planted.summary()
