@@ -146,7 +146,10 @@ def test_sigkill_hooks_mid_record_keeps_records_whole_and_loses_nothing(
     with Inbox(world.data_dir) as inbox:
         requeued = inbox.pending_ids("scene")
     tally.add_lost(
-        [f"scene {s}: unrecorded edit not found" for s in lost - committed - still_waiting - requeued]
+        [
+            f"scene {s}: unrecorded edit not found"
+            for s in lost - committed - still_waiting - requeued
+        ]
     )
     # Renames the hooks never recorded: drift, found by Reconcile Library (All).
     assert world.run("reconcile_all").exit_code == 0
