@@ -35,17 +35,19 @@ def test_sigkill_at_random_instants_across_a_sync_all(
     world = chaos_world(scenes=SCENES, seed=91)
     rng = random.Random(20260901)
     # New items edited before a progress kill: on average the kills spread over the sync.
-    spread = max(2, 2 * len(writable_items(world.generated)) // (KILLS + 1))
+    spread = max(2, len(writable_items(world.generated)) // (KILLS + 1))
     progress = NewEdits(world)
     ledger = PutLedger(world)
     queued = False
-    hits = 0
-    for _ in range(KILLS):
+    hits = attempts = 0
+    # A kill landing after the process exited is no kill: aim again, so KILLS land.
+    while hits < KILLS and attempts < 2 * KILLS:
+        attempts += 1
         mode = "process_queue" if queued else "sync_all"
         ledger.open()
         running = world.start(mode)
         if rng.random() < 0.4:  # any instant: start-up, enqueue, resume, a batch
-            run = kill_plugin(running, rng, max_delay=pick(1.0, 2.0))
+            run = kill_plugin(running, rng, max_delay=1.0)
         else:  # after N scenes newly written
             run = kill_plugin(running, rng, progress=progress, new_items=rng.randint(1, spread))
         assert run.exit_code in (0, -9), run.stderr[-2000:]
@@ -63,7 +65,7 @@ def test_sigkill_at_random_instants_across_a_sync_all(
     world.measure(tally)
     assert tally.clean, tally.summary()
 
-    assert hits >= KILLS // 2, f"only {hits} of {KILLS} kills hit a running worker"
+    assert hits == KILLS, f"only {hits} of {attempts} kills hit a running worker"
     rewritten = ledger.rewritten_after_kill()
     assert any(keys for was_killed, keys in ledger.spans if was_killed), "no kill hit pushing"
     # A kill loses at most the outcomes of the batch in flight: only its items may be
