@@ -2,6 +2,9 @@
 
 It owns transport and the fault knobs (latency, down, status bursts, hangs, resets, 414, bad
 bodies) and the request log; an `App` owns the routes and answers parsed `Request`s.
+
+Just over ~400 lines on purpose: every fault a test can inject is applied at the transport in
+this one file, next to the request log that records it.
 """
 
 from __future__ import annotations
