@@ -10,12 +10,13 @@ poster and background (`upload://posters/<sha1>`).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sandbox.generator import GeneratedLibrary, desired_item
 from sandbox.model import PlexItem, PlexLibrary
 
-__all__ = ["ItemCheck", "check_library", "item_problems", "matchable_scenes"]
+__all__ = ["ItemCheck", "check_library", "item_problems", "matchable_scenes", "problem_scenes"]
 
 
 @dataclass
@@ -37,6 +38,11 @@ def matchable_scenes(generated: GeneratedLibrary) -> list[int]:
     return sorted(
         sid for sid, t in truth.scenes.items() if t.targets and sid not in truth.no_metadata
     )
+
+
+def problem_scenes(problems: Iterable[str]) -> set[int]:
+    """Scene ids named by `check_library`'s problems (each starts "scene <id>")."""
+    return {int(p.split()[1]) for p in problems if p.startswith("scene ")}
 
 
 def _same(name: str, have: object, want: object) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from demo.check import ItemCheck, check_library
+from demo.check import ItemCheck, check_library, problem_scenes
 from sandbox.harness import PluginRun
 from sandbox.model import PlexItem
 from sandbox.world import Sandbox
@@ -76,8 +76,7 @@ def snapshot(world: Sandbox, data_dir: Path) -> Snapshot:
     with plex.lock:
         items = list(plex.items.values())
         check = check_library(world.generated, plex)
-    # check_library's problems start with "scene <id>": one scene may have several.
-    bad = {int(p.split()[1]) for p in check.problems if p.startswith("scene ")}
+    bad = problem_scenes(check.problems)  # one scene may have several problems
     return Snapshot(
         items=len(items),
         with_metadata=sum(1 for item in items if has_metadata(item)),

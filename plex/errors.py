@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from urllib.parse import quote, quote_plus
 
 import requests
 from plexapi.exceptions import BadRequest, NotFound, Unauthorized
@@ -24,10 +23,10 @@ from plugin.errors import (
     PlexTransient,
     Stash2PlexError,
 )
+from stash.log import REDACTED, secret_forms
 
 __all__ = ["PlexBadRequest", "PlexHTTPError", "redact", "status_of", "translate_error"]
 
-REDACTED = "***"
 _TOKEN_PARAM = re.compile(r"(X-Plex-Token[\"']?\s*[=:]\s*[\"']?)[^&\s\"',;}]+", re.IGNORECASE)
 # plexapi formats every non-2xx answer as "(503) service_unavailable; <url> <body>" and keeps
 # no status attribute; this leading code is the only place the status is read from text.
@@ -57,8 +56,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         if not secret or len(secret) < 4:
             continue
-        # quote(): a path keeps "/" unescaped; quote_plus(): a query string or form body
-        for form in {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}:
+        for form in sorted(secret_forms(secret), key=len, reverse=True):
             text = text.replace(form, REDACTED)
     return _TOKEN_PARAM.sub(lambda m: m.group(1) + REDACTED, text)
 

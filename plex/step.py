@@ -33,7 +33,7 @@ from stash.log import StashLog
 from sync_queue.sync_state import SceneSyncState
 from validation.desired import DesiredItem, DesiredOptions, Skip, build_desired
 from validation.drift import pushed_fingerprint
-from worker.outcomes import SYNCED, TRANSIENT_STREAK, UNCHANGED, Outcome, is_outage
+from worker.outcomes import TRANSIENT_STREAK, Outcome, outage_streak
 from worker.plex_step import StepContext
 
 __all__ = ["PlexSyncStep", "scene_entities"]
@@ -188,15 +188,12 @@ class PlexSyncStep:
             if state is not None:
                 states.append(state)
             outcome = outcomes[scene.scene_id] = self._outcome(result, state)
-            if outcome.kind in (SYNCED, UNCHANGED):
-                streak = 0
-            elif is_outage(outcome):
-                streak += 1
-                if streak >= TRANSIENT_STREAK:  # the rest untried: the worker blocks them all
-                    rest = Outcome.retry(outcome.reason_class, outcome.message)
-                    for other in batch:
-                        outcomes.setdefault(other.scene_id, rest)
-                    return
+            streak = outage_streak(streak, outcome)
+            if streak >= TRANSIENT_STREAK:  # the rest untried: the worker blocks them all
+                rest = Outcome.retry(outcome.reason_class, outcome.message)
+                for other in batch:
+                    outcomes.setdefault(other.scene_id, rest)
+                return
 
     # -- targets ------------------------------------------------------------------------------
 

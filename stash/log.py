@@ -22,6 +22,7 @@ __all__ = [
     "LogStream",
     "Redactor",
     "StashLog",
+    "secret_forms",
 ]
 
 MAX_LINE_BYTES = 4096  # per line, message part; Stash's scanner dies at 64 KiB
@@ -54,6 +55,17 @@ def _patterns() -> list[re.Pattern[str]]:
     return _compiled
 
 
+def secret_forms(secret: str) -> list[str]:
+    """`secret` as text may carry it: verbatim and, when they differ, URL-encoded."""
+    forms = [secret]
+    if not set(secret) <= _URL_SAFE:  # its URL-encoded forms differ: match those too
+        from urllib.parse import quote, quote_plus  # not on the hook's usual path
+
+        # path (keeps "/"), fully escaped, and query/form (space as "+") encodings
+        forms += [quote(secret, safe=""), quote(secret), quote_plus(secret)]
+    return list(dict.fromkeys(forms))
+
+
 class Redactor:
     """Replaces registered secrets and credential-shaped text with `***`.
 
@@ -73,13 +85,7 @@ class Redactor:
         secret = secret.strip()
         if len(secret) < _MIN_SECRET_LEN:
             return
-        forms = [secret]
-        if not set(secret) <= _URL_SAFE:  # its URL-encoded forms differ: match those too
-            from urllib.parse import quote, quote_plus
-
-            # path (keeps "/"), fully escaped, and query/form (space as "+") encodings
-            forms += [quote(secret, safe=""), quote(secret), quote_plus(secret)]
-        for form in forms:
+        for form in secret_forms(secret):
             if form not in self._secrets:
                 self._secrets.append(form)
         self._secrets.sort(key=len, reverse=True)  # longest first: no partial leftovers

@@ -49,6 +49,7 @@ __all__ = [
     "apply_outcome",
     "backoff_delay",
     "is_outage",
+    "outage_streak",
     "transient_outage",
 ]
 
@@ -228,6 +229,14 @@ def is_outage(outcome: Outcome) -> bool:
     return outcome.kind == RETRY and outcome.reason_class in OUTAGE_CLASSES
 
 
+def outage_streak(streak: int, outcome: Outcome) -> int:
+    """The outage streak after `outcome`: Plex answered (synced, unchanged) resets it, an
+    outage-class retry extends it, anything else (a file outside the libraries) leaves it."""
+    if outcome.kind in (SYNCED, UNCHANGED):
+        return 0
+    return streak + 1 if is_outage(outcome) else streak
+
+
 def transient_outage(
     order: Sequence[int], outcomes: Mapping[int, Outcome], streak: int
 ) -> tuple[dict[int, Outcome], int]:
@@ -244,13 +253,10 @@ def transient_outage(
         if outcome.kind == BLOCKED:
             tripped = True
             break
-        if outcome.kind in (SYNCED, UNCHANGED):
-            streak = 0  # Plex answered
-        elif is_outage(outcome):  # others (a file outside the libraries) say nothing
-            streak += 1
-            if streak >= TRANSIENT_STREAK:
-                tripped = True
-                break
+        streak = outage_streak(streak, outcome)
+        if streak >= TRANSIENT_STREAK:
+            tripped = True
+            break
     result = dict(outcomes)
     if tripped:
         for sid, outcome in outcomes.items():

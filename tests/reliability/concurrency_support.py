@@ -14,8 +14,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
-import requests
-
 from sandbox.harness import PluginRun, RunningPlugin
 from sandbox.stash_emu.jobs import Job
 from sandbox.stash_emu.scene_mutations import apply_update, transaction
@@ -35,19 +33,8 @@ FORBIDDEN_STDERR = ("database is locked", "Traceback")
 
 def edit_scene(world: ChaosWorld, scene_id: int, title: str, details: str) -> dict[str, Any]:
     """A sceneUpdate as the UI sends it; returns after Stash ran the hooks (synchronously)."""
-    answer = requests.post(
-        f"{world.stash.url}/graphql",
-        json={
-            "query": SCENE_UPDATE,
-            "variables": {"input": {"id": str(scene_id), "title": title, "details": details}},
-        },
-        cookies={"session": world.harness.session_cookie or ""},
-        timeout=120,
-    )
-    answer.raise_for_status()
-    document = answer.json()
-    assert not document.get("errors"), str(document.get("errors"))[:300]
-    return document["data"]["sceneUpdate"]  # type: ignore[no-any-return]
+    variables = {"input": {"id": str(scene_id), "title": title, "details": details}}
+    return world.graphql(SCENE_UPDATE, variables)["sceneUpdate"]  # type: ignore[no-any-return]
 
 
 def set_scene(world: ChaosWorld, scene_id: int, **fields: object) -> None:

@@ -15,8 +15,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import requests
-
 from sandbox.harness import PluginRun, RunningPlugin
 from tests.reliability.world import ChaosWorld
 
@@ -123,27 +121,12 @@ def kill_plugin_job(world: ChaosWorld, task_name: str | None = None) -> None:
 
 def stop_job(world: ChaosWorld, job_id: int) -> None:
     """Stash's Stop button (`stopJob`): a running plugin task is SIGKILLed."""
-    answer = requests.post(
-        f"{world.stash.url}/graphql",
-        json={"query": STOP_JOB % job_id},
-        cookies={"session": world.harness.session_cookie or ""},
-        timeout=10,
-    )
-    answer.raise_for_status()
+    world.graphql(STOP_JOB % job_id, timeout=10)
 
 
 def stash_graphql(world: ChaosWorld, query: str, variables: dict[str, Any]) -> Any:
     """A mutation as the Stash UI sends it (authenticated by the session cookie)."""
-    answer = requests.post(
-        f"{world.stash.url}/graphql",
-        json={"query": query, "variables": variables},
-        cookies={"session": world.harness.session_cookie or ""},
-        timeout=120,
-    )
-    answer.raise_for_status()
-    body = answer.json()
-    assert not body.get("errors"), str(body)[:300]
-    return body["data"]
+    return world.graphql(query, variables)
 
 
 @dataclass

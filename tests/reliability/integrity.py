@@ -91,11 +91,6 @@ def out_of_step(
         return check_library(generated, plex, images=images).problems
 
 
-def out_of_step_scenes(problems: Iterable[str]) -> set[int]:
-    """Scene ids named by `out_of_step`'s problems ("scene <id> ...")."""
-    return {int(p.split()[1]) for p in problems if p.startswith("scene ")}
-
-
 def writable_items(generated: GeneratedLibrary) -> set[int]:
     """ratingKeys the plugin may write: targets of scenes with metadata worth pushing."""
     truth = generated.truth

@@ -16,8 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from sandbox.harness import PluginRun
 from sandbox.httpd import RequestLog, wait_until
 from sync_queue.inbox import Inbox
@@ -68,14 +66,7 @@ def worker_runs(world: ChaosWorld) -> list[PluginRun]:
 
 def edit_scene(world: ChaosWorld, scene_id: int, title: str) -> None:
     """A sceneUpdate as the UI sends it; Stash runs the hooks inside the request."""
-    answer = requests.post(
-        f"{world.stash.url}/graphql",
-        json={"query": SCENE_UPDATE, "variables": {"input": {"id": str(scene_id), "title": title}}},
-        cookies={"session": world.harness.session_cookie or ""},
-        timeout=120,
-    )
-    answer.raise_for_status()
-    assert not answer.json().get("errors"), answer.text[:300]
+    world.graphql(SCENE_UPDATE, {"input": {"id": str(scene_id), "title": title}})
 
 
 def edit_wakes_worker(world: ChaosWorld, scene_id: int, title: str) -> PluginRun | None:

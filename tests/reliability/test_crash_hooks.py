@@ -20,13 +20,13 @@ import random
 import threading
 from collections.abc import Callable
 
+from demo.check import problem_scenes
 from sandbox.harness import PluginRun
 from sync_queue.inbox import Inbox
 from tests.reliability.crash_support import HeldHooks, killed, start_hook, stash_graphql
 from tests.reliability.integrity import (
     data_dir_problems,
     out_of_step,
-    out_of_step_scenes,
     queued_ids,
 )
 from tests.reliability.scale import pick
@@ -47,7 +47,7 @@ def _complete_hook(world: ChaosWorld) -> PluginRun:
 
 
 def _in_step(world: ChaosWorld, scene_ids: set[int]) -> set[int]:
-    return scene_ids - out_of_step_scenes(out_of_step(world.generated, world.plex.library))
+    return scene_ids - problem_scenes(out_of_step(world.generated, world.plex.library))
 
 
 def test_sigkill_hooks_mid_record_keeps_records_whole_and_loses_nothing(

@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
+from demo.check import problem_scenes
 from tests.reliability.crash_support import (
     NewEdits,
     job_active,
@@ -23,7 +24,7 @@ from tests.reliability.crash_support import (
     running_job,
     wait_for,
 )
-from tests.reliability.integrity import out_of_step, out_of_step_scenes
+from tests.reliability.integrity import out_of_step
 from tests.reliability.scale import pick
 from tests.reliability.tally import Tally
 from tests.reliability.world import ChaosWorld
@@ -40,7 +41,7 @@ def test_sigkill_during_reconciliation_and_the_worker_it_wakes(
     tally.area = "crash"
     tally.scenario = f"SIGKILL x{KILLS} during Reconcile Library (All), {SCENES:,} scenes"
     world = chaos_world(scenes=SCENES, seed=92, seeded=True)
-    gaps = out_of_step_scenes(out_of_step(world.generated, world.plex.library))
+    gaps = problem_scenes(out_of_step(world.generated, world.plex.library))
     assert len(gaps) > SCENES // 10  # a library with work for the reconcile to find
     runner = world.sandbox.runner
     rng = random.Random(20260902)

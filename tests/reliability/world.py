@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from demo.check import matchable_scenes
+from demo.check import matchable_scenes, problem_scenes
 from demo.library import demo_options
 from sandbox.harness import PluginRun, RunningPlugin
 from sandbox.secrets import distinctive, note_files
@@ -23,7 +23,6 @@ from sandbox.world import Sandbox, start_sandbox
 from tests.reliability.integrity import (
     data_dir_problems,
     out_of_step,
-    out_of_step_scenes,
     plex_fingerprints,
     queued_ids,
     writable_items,
@@ -69,16 +68,25 @@ class ChaosWorld:
     def run(self, mode: str, *, timeout: float = 600, **args: object) -> PluginRun:
         return self.harness.run({"mode": mode, **args}, timeout=timeout)
 
-    def request_task(self, task_name: str) -> None:
-        """Ask Stash to run a manifest task (the Tasks page button): queued in its job queue."""
+    def graphql(
+        self, query: str, variables: dict[str, Any] | None = None, *, timeout: float = 120
+    ) -> Any:
+        """A request as the Stash UI sends it (session cookie); its `data`, errors refused.
+        A mutation returns after Stash ran the hooks it fired (synchronously)."""
         answer = requests.post(
             f"{self.stash.url}/graphql",
-            json={"query": RUN_TASK % task_name},
+            json={"query": query, "variables": variables or {}},
             cookies={"session": self.harness.session_cookie or ""},
-            timeout=10,
+            timeout=timeout,
         )
         answer.raise_for_status()
-        assert not answer.json().get("errors"), answer.text[:300]
+        body = answer.json()
+        assert not body.get("errors"), str(body)[:300]
+        return body["data"]
+
+    def request_task(self, task_name: str) -> None:
+        """Ask Stash to run a manifest task (the Tasks page button): queued in its job queue."""
+        self.graphql(RUN_TASK % task_name, timeout=10)
 
     def settle(self, max_runs: int = 10) -> list[PluginRun]:
         """Process Queue until nothing due is left (one clean run after the faults)."""
@@ -111,12 +119,11 @@ class ChaosWorld:
         queued = queued_ids(self.data_dir)
         tally.add_lost([f"scene {sid} should still be queued" for sid in sorted(expected - queued)])
         watched = set(scenes) if scenes is not None else None
-        problems = [
-            p
-            for p in out_of_step(self.generated, self.plex.library, images=images)
-            if (sid := out_of_step_scenes([p]).pop()) not in expected
-            and (watched is None or sid in watched)
-        ]
+        problems = []
+        for problem in out_of_step(self.generated, self.plex.library, images=images):
+            (sid,) = problem_scenes([problem])
+            if sid not in expected and (watched is None or sid in watched):
+                problems.append(problem)
         tally.add_lost(problems)
         tally.add_lost(wrongly_failed(self.data_dir))
         tally.add_wrong(
