@@ -140,11 +140,11 @@ def _payload(plugin_dir: Path, port: int, context: dict[str, object]) -> bytes:
 
 
 def measure_hooks(runs: int, cold_runs: int = 20, python: str = sys.executable) -> dict[str, float]:
+    from runtime.wakeup import MARKER_FILE
     from sandbox.generator import generate
     from sandbox.generator.options import GeneratorOptions
     from sandbox.stash_emu import StashEmulator
     from validation.snapshot import write_snapshot
-    from worker.wakeup import MARKER_FILE
 
     python = shutil.which(python) or python
     stash = StashEmulator(library=generate(GeneratorOptions(scenes=20)).stash).start()

@@ -40,11 +40,10 @@ WRITES = (
 
 def _sync_all(world: Any, data_dir: Path, batch: int | None) -> dict[str, Any]:
     """One `sync_all` invocation in this process; returns timings and request counts."""
-    from plex.wiring import build_plex_step
     from plugin.app import run
-    from worker.services import WorkerServices
+    from worker.services import WorkerServices, default_plex_step
 
-    services = WorkerServices(step_factory=build_plex_step)
+    services = WorkerServices(step_factory=default_plex_step)
     if batch:
         services.batch_size = batch
     world.plex.log.clear()

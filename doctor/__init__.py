@@ -1,4 +1,4 @@
-"""The setup doctor: the Health Check task (`doctor.task.run_health_check`) and its parts.
+"""The setup doctor: the Health Check task (`tasks.health.run_health_check`) and its parts.
 Checks Stash, settings, Plex, sections, matching (with a path_map suggestion) and the queue.
 
 Modules: `result` (CheckResult), `checks` (Stash, settings, queue state), `plex_checks`

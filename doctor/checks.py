@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from base.errors import ConfigError, Stash2PlexError, StashAuthError, StashError
 from doctor.result import FAIL, OK, SKIP, WARN, CheckResult, setting_place
-from plugin.context import Context
-from plugin.errors import ConfigError, Stash2PlexError, StashAuthError, StashError
+from runtime.context import Context
 from stash.connection import StashEndpoint
 
 __all__ = [

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from base.errors import ConfigError, PlexAuthError, PlexError, PlexServerDown
 from doctor.result import FAIL, OK, WARN, CheckResult, setting_place
 from plex.sections import title_list
-from plugin.errors import ConfigError, PlexAuthError, PlexError, PlexServerDown
 
 __all__ = ["PlexAccess", "check_plex", "refresh_index", "section_results", "select_configured"]
 

@@ -27,6 +27,7 @@ from plexapi import BASE_HEADERS
 from plexapi.server import PlexServer
 from plexapi.utils import cleanXMLString
 
+from base.errors import ConfigError, PlexNotFound, PlexTransient
 from plex.env import ClientIdentity, load_client_identity
 from plex.errors import PlexBadRequest, PlexHTTPError, redact, translate_error
 from plex.items import (
@@ -41,7 +42,6 @@ from plex.items import (
     parse_sections,
 )
 from plex.sections import select_sections
-from plugin.errors import ConfigError, PlexNotFound, PlexTransient
 
 __all__ = [
     "FETCH_BATCH",

@@ -16,7 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from plex.edit_encoding import edit_path, encode_edit, wire_length
+from plex.edit_encoding import (
+    EditPlan,
+    FieldChange,
+    TagChange,
+    edit_path,
+    encode_edit,
+    wire_length,
+)
 from validation.desired import IMAGE_FIELDS, RULES, DesiredItem
 from validation.fingerprint import FieldValue, canonical, fingerprint_value
 
@@ -53,48 +60,6 @@ class PlexItemState:
     locked: frozenset[str] = frozenset()
     selected_poster: str | None = None
     selected_art: str | None = None
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """Set a scalar field (None clears it); always sent with its lock."""
-
-    field: str
-    value: FieldValue
-
-
-@dataclass(frozen=True)
-class TagChange:
-    """Make one tag kind equal to the desired set: disjoint add and remove lists."""
-
-    kind: str
-    add: tuple[str, ...] = ()
-    remove: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class EditPlan:
-    """What to send for one item, and the fingerprints to store once it succeeded."""
-
-    rating_key: int
-    section_id: int
-    fields: tuple[FieldChange, ...] = ()
-    tags: tuple[TagChange, ...] = ()
-    lock_only: tuple[str, ...] = ()  # lock names whose value is already right
-    preserved: tuple[str, ...] = ()  # fields left alone because they were edited in Plex
-    new_fingerprints: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def is_empty(self) -> bool:
-        """True when no request is needed."""
-        return not (self.fields or self.tags or self.lock_only)
-
-    @property
-    def locks(self) -> tuple[str, ...]:
-        """Every lock name this plan sets."""
-        names = [RULES[c.field].lock for c in self.fields]
-        names += [RULES[c.kind].lock for c in self.tags]
-        return tuple(dict.fromkeys([*names, *self.lock_only]))
 
 
 def _tag_name(tag: object) -> str:

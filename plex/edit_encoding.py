@@ -1,4 +1,5 @@
-"""Wire encoding of an `EditPlan` for `PUT /library/sections/{sid}/all`, as plexapi sends it.
+"""The edit plan for one Plex item (`EditPlan`: field and tag changes, locks) and its wire
+encoding for `PUT /library/sections/{sid}/all`, as plexapi sends it.
 
 Byte-for-byte plexapi's form (utils.joinArgs + mixins/edit.py `_tagHelper`): keys sorted
 case-insensitively and left raw, values `quote(value, safe='')`; `<f>.value`/`<f>.locked=1`;
@@ -9,18 +10,68 @@ the whole section). Split into several queries only above `MAX_EDIT_QUERY_BYTES`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from validation.desired import RULES
+from validation.fingerprint import FieldValue
 from validation.limits import MAX_EDIT_QUERY_BYTES
 
-if TYPE_CHECKING:
-    from plex.diff import EditPlan
-
-__all__ = ["edit_path", "encode_edit", "encode_params", "wire_length", "wire_value"]
+__all__ = [
+    "EditPlan",
+    "FieldChange",
+    "TagChange",
+    "edit_path",
+    "encode_edit",
+    "encode_params",
+    "wire_length",
+    "wire_value",
+]
 
 _MOVIE_TYPE = "1"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """Set a scalar field (None clears it); always sent with its lock."""
+
+    field: str
+    value: FieldValue
+
+
+@dataclass(frozen=True)
+class TagChange:
+    """Make one tag kind equal to the desired set: disjoint add and remove lists."""
+
+    kind: str
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EditPlan:
+    """What to send for one item, and the fingerprints to store once it succeeded."""
+
+    rating_key: int
+    section_id: int
+    fields: tuple[FieldChange, ...] = ()
+    tags: tuple[TagChange, ...] = ()
+    lock_only: tuple[str, ...] = ()  # lock names whose value is already right
+    preserved: tuple[str, ...] = ()  # fields left alone because they were edited in Plex
+    new_fingerprints: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when no request is needed."""
+        return not (self.fields or self.tags or self.lock_only)
+
+    @property
+    def locks(self) -> tuple[str, ...]:
+        """Every lock name this plan sets."""
+        names = [RULES[c.field].lock for c in self.fields]
+        names += [RULES[c.kind].lock for c in self.tags]
+        return tuple(dict.fromkeys([*names, *self.lock_only]))
 
 
 def wire_value(name: str, value: object) -> str:

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugin.fileio import atomic_write_bytes
+from base.fileio import atomic_write_bytes
 
 __all__ = [
     "CLIENT_ID_FILE",

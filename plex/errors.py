@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import requests
 from plexapi.exceptions import BadRequest, NotFound, Unauthorized
 
-from plugin.errors import (
+from base.errors import (
     ConfigError,
     PlexAuthError,
     PlexError,

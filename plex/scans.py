@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from plugin.fileio import atomic_write_bytes
+from base.fileio import atomic_write_bytes
 
 __all__ = ["SCANS_FILE", "SCAN_DEBOUNCE_S", "ScanClient", "ScanLedger", "ScanReport"]
 

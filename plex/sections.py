@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 
+from base.errors import ConfigError
 from plex.items import SectionInfo
-from plugin.errors import ConfigError
 
 __all__ = ["select_sections", "title_list"]
 

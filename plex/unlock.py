@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from base.errors import PlexNotFound, PlexTransient
 from plex.edit_encoding import encode_params
 from plex.errors import PlexBadRequest
 from plex.items import PlexItemSnapshot
 from plex.writer import LOCKS_KEY, locks_of
-from plugin.errors import PlexNotFound, PlexTransient
 from sync_queue.sync_state import SceneSyncState
 from validation.desired import RULES
 

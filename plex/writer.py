@@ -18,11 +18,11 @@ from enum import Enum
 from typing import Protocol
 from urllib.parse import parse_qsl
 
+from base.errors import PlexNotFound, PlexTransient, StashError
 from plex.diff import EditPlan, ImageAction, add_locks, diff_item, plan_images
 from plex.edit_encoding import edit_path, encode_edit, wire_length
 from plex.errors import PlexBadRequest
 from plex.items import PlexItemSnapshot
-from plugin.errors import PlexNotFound, PlexTransient, StashError
 from stash.errors import ImageUnavailable
 from validation.desired import IMAGE_FIELDS, RULES, DesiredItem
 from validation.fingerprint import fingerprint_value

@@ -1,17 +1,3 @@
-"""The plugin frame: invocation parsing, the dispatch table, results, data folder, deps.
-
-Standard library only at import time: every hook process imports this package.
+"""The plugin frame: invocation parsing, the dispatch table, the hook handlers, results, the
+manifest and the dependency bootstrap. Standard library only at import time (every hook).
 """
-
-from __future__ import annotations
-
-__version__ = "0.1.0"
-PLUGIN_ID = "Stash2Plex"
-PLUGIN_NAME = "Stash2Plex"
-PLUGIN_DESCRIPTION = (
-    "Pushes Stash scene metadata (title, details, date, rating, studio, performers, tags, "
-    "groups, cover) to the Plex items playing the same files: right after each edit, "
-    "reliably when Plex is down, and by periodic reconciliation."
-)
-
-__all__ = ["PLUGIN_DESCRIPTION", "PLUGIN_ID", "PLUGIN_NAME", "__version__"]

@@ -12,13 +12,13 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from plugin.context import Context, SettingsSource
-from plugin.datadir import resolve_data_dir
+from base.datadir import resolve_data_dir
+from base.errors import Stash2PlexError
 from plugin.dispatch import SCHEDULE_AWARE_MODES, TASK, find_route, load_handler
-from plugin.errors import Stash2PlexError
 from plugin.invocation import parse_invocation
 from plugin.result import encode_result
 from plugin.settings_source import fetch_settings
+from runtime.context import Context, SettingsSource
 from stash.log import LogStream, StashLog
 
 TYPE_CHECKING = False

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugin.errors import DependencyError
+from base.errors import DependencyError
 from plugin.filelock import FileLock
 from stash.log import StashLog
 

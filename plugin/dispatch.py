@@ -11,9 +11,9 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
-from plugin.errors import UnknownMode
-from plugin.invocation import Invocation
-from plugin.record import Record
+from base.errors import UnknownMode
+from base.record import Record
+from runtime.invocation import Invocation
 
 __all__ = [
     "ENTITY_TRIGGERS",
@@ -109,7 +109,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         TASK,
         "process_queue",
-        "worker.tasks:process_queue",
+        "tasks.sync:process_queue",
         "Stash2Plex: Process Queue",
         "Pushes the queued scene changes to Plex. Started automatically after edits; "
         "run it by hand after fixing a problem.",
@@ -117,49 +117,49 @@ ROUTES: tuple[Route, ...] = (
     Route(
         TASK,
         "sync_all",
-        "worker.tasks:sync_all",
+        "tasks.sync:sync_all",
         "Sync All Scenes",
         "Queues every Stash scene and pushes it to Plex.",
     ),
     Route(
         TASK,
         "sync_recent",
-        "worker.tasks:sync_recent",
+        "tasks.sync:sync_recent",
         "Sync Recent Scenes (24 h)",
         "Queues the scenes updated in the last 24 hours and pushes them to Plex.",
     ),
     Route(
         TASK,
         "status",
-        "plugin.status:run_status",
+        "tasks.status:run_status",
         "View Status",
         "Shows the settings, the queue, recent failures and the last run in the log.",
     ),
     Route(
         TASK,
         "retry_failed",
-        "plugin.queue_tasks:retry_failed",
+        "tasks.queue:retry_failed",
         "Retry Failed",
         "Queues every failed scene again with fresh attempts.",
     ),
     Route(
         TASK,
         "clear_queue",
-        "plugin.queue_tasks:clear_queue",
+        "tasks.queue:clear_queue",
         "Clear Queue",
         "Forgets every pending scene change (the failed list stays).",
     ),
     Route(
         TASK,
         "clear_failed",
-        "plugin.queue_tasks:clear_failed",
+        "tasks.queue:clear_failed",
         "Clear Failed",
         "Empties the failed list without retrying.",
     ),
     Route(
         TASK,
         "unlock_fields",
-        "plex.tasks:run_unlock_fields",
+        "tasks.unlock:run_unlock_fields",
         "Unlock Plex Fields",
         "Removes the field locks Stash2Plex set in Plex (before uninstalling the plugin); "
         "Plex agents may then change those fields again.",
@@ -167,7 +167,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         TASK,
         "purge_failed",
-        "plugin.queue_tasks:purge_failed",
+        "tasks.queue:purge_failed",
         "Purge Old Failed (30 days)",
         "Removes failed entries whose last attempt is older than 30 days.",
         (("days", "30"),),
@@ -175,7 +175,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         TASK,
         "reconcile_all",
-        "reconciliation.tasks:reconcile_all",
+        "tasks.reconcile:reconcile_all",
         "Reconcile Library (All)",
         "Finds every scene whose Plex item is empty, outdated or not in Plex yet and queues "
         "it for Process Queue.",
@@ -183,21 +183,21 @@ ROUTES: tuple[Route, ...] = (
     Route(
         TASK,
         "reconcile_recent",
-        "reconciliation.tasks:reconcile_recent",
+        "tasks.reconcile:reconcile_recent",
         "Reconcile Library (Recent)",
         "Same as Reconcile Library (All), for the scenes updated in the last 24 hours.",
     ),
     Route(
         TASK,
         "reconcile_7days",
-        "reconciliation.tasks:reconcile_7days",
+        "tasks.reconcile:reconcile_7days",
         "Reconcile Library (Last 7 Days)",
         "Same as Reconcile Library (All), for the scenes updated in the last 7 days.",
     ),
     Route(
         TASK,
         "preview_gaps",
-        "reconciliation.tasks:preview_gaps",
+        "tasks.reconcile:preview_gaps",
         "Preview Gaps",
         "Lists what reconciliation would fix (the first gaps with reasons, totals by type) "
         "without queueing anything.",
@@ -205,7 +205,7 @@ ROUTES: tuple[Route, ...] = (
     Route(
         TASK,
         "health_check",
-        "doctor.task:run_health_check",
+        "tasks.health:run_health_check",
         "Health Check",
         "Checks Stash, the settings, Plex (token, permission, libraries) and how Stash's "
         "files match Plex's; suggests the path_map; ends with a verdict. Changes nothing in "
@@ -254,6 +254,6 @@ def find_route(invocation: Invocation) -> Route:
 
 
 def load_handler(route: Route) -> Callable[..., object]:
-    """Import the route's handler: a callable taking the `plugin.context.Context`."""
+    """Import the route's handler: a callable taking the `runtime.context.Context`."""
     module_name, _, function = route.target.partition(":")
     return getattr(importlib.import_module(module_name), function)

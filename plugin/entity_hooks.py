@@ -20,11 +20,11 @@ records nothing; absent `inputFields` means "unknown" and is recorded. A bulk en
 
 from __future__ import annotations
 
-from plugin.context import Context
-from plugin.errors import InvocationError
+from base.errors import InvocationError
+from base.record import Record
 from plugin.hooks import as_id, wake_if_due
-from plugin.invocation import HookEvent
-from plugin.record import Record
+from runtime.context import Context
+from runtime.invocation import HookEvent
 
 TYPE_CHECKING = False  # typing costs a hook process milliseconds
 if TYPE_CHECKING:

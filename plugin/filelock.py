@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from plugin.errors import LockTimeout
+from base.errors import LockTimeout
 from sync_queue.lock import WorkerLock
 
 __all__ = ["FileLock"]

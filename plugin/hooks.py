@@ -3,7 +3,7 @@
 A hook never talks to Plex and never fetches the scene (SPEC §2.1): it records ids in the
 inbox (one short transaction), asks the reconciliation scheduler whether a run is due (a
 JSON read, only when automatic reconciliation is on), applies the wake-up rule
-(`worker.wakeup`: usually a marker file read, at most two GraphQL calls of ≤ 2 s) and exits.
+(`runtime.wakeup`: usually a marker file read, at most two GraphQL calls of ≤ 2 s) and exits.
 For a bulk edit the first hook records every id of `hookContext.input.ids` (later hooks of
 the same bulk then find nothing new); `Scene.Destroy.Post` records only its own id (the
 worker forgets its sync state and drops its pending work). Stash unreachable: the work is
@@ -16,9 +16,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from plugin.context import Context
-from plugin.errors import InvocationError
-from plugin.invocation import MAX_ID, HookEvent, digits
+from base.errors import InvocationError
+from plugin.invocation import MAX_ID, digits
+from runtime.context import Context
+from runtime.invocation import HookEvent
 
 TYPE_CHECKING = False  # typing costs a hook process milliseconds
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def wake_if_due(ctx: Context, snapshot: Snapshot, inbox: Inbox) -> str | None:
         due = scheduler.decide(settings, now) is not None
     if not due:
         return None
-    from worker.wakeup import wake_blocker, wake_worker
+    from runtime.wakeup import wake_blocker, wake_worker
 
     blocker = wake_blocker(ctx.data_dir, snapshot, now)
     if blocker is not None:

@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from plugin import PLUGIN_DESCRIPTION, PLUGIN_NAME, __version__
+from base.about import PLUGIN_DESCRIPTION, PLUGIN_NAME, __version__
 from plugin.dispatch import hook_routes, task_routes
 from validation.settings_table import SETTINGS, default_text, manifest_description
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from plugin import PLUGIN_ID
+from base.about import PLUGIN_ID
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from plugin.context import Context
+    from runtime.context import Context
 
 __all__ = ["SETTINGS_QUERY", "SETTINGS_TIMEOUT_S", "fetch_settings"]
 

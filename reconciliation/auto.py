@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from plugin.context import Context
-from plugin.errors import Stash2PlexError
+from base.errors import Stash2PlexError
 from reconciliation.scheduler import ReconciliationScheduler, RunDecision
+from runtime.context import Context
 
 __all__ = ["run_due_reconciliation", "wake_if_due"]
 
@@ -33,7 +33,7 @@ def run_due_reconciliation(
     if decision is None:
         return None
     from reconciliation.engine import GapDetectionEngine
-    from reconciliation.tasks import open_stash
+    from runtime.stash import open_stash
     from sync_queue.inbox import Inbox
 
     ctx.log.info(f"Reconciliation due ({decision.reason}): checking scope {decision.scope}")
@@ -65,7 +65,7 @@ def wake_if_due(ctx: Context, config: Any, *, now: float | None = None) -> str |
     decision = ReconciliationScheduler(ctx.data_dir, warn=ctx.log.warning).decide(config, now)
     if decision is None:
         return None
-    from worker.wakeup import wake_blocker, wake_worker
+    from runtime.wakeup import wake_blocker, wake_worker
 
     blocker = wake_blocker(ctx.data_dir, ctx.snapshot(), now)
     if blocker is not None:

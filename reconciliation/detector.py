@@ -10,7 +10,7 @@ unparsable by the stale detector; bad input never raises. Each detector is one p
 `scenes` (any iterable, e.g. a pager) holding only the gaps it reports; `scene_data` is the
 scene dict itself, not a copy. Reporting a scene once per run is the engine's job, not ours.
 `has_meaningful_metadata` lives in `validation.meaningful` (shared with the desired-state
-builder) and is re-exported here; timestamps are parsed by `sync_queue.timeparse`.
+builder) and is re-exported here; timestamps are parsed by `base.timestamps`.
 
 Drift compares fingerprints only (`validation.drift`, the builder live sync uses): no Plex
 request, and the Plex side of `detect_plex_drift` comes from the path index's listing.
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sync_queue.timeparse import parse_rfc3339
+from base.timestamps import parse_rfc3339
 from validation.desired import DesiredOptions
 from validation.drift import COVER_PENDING, is_cover_pending, scene_fingerprint
 from validation.meaningful import MEANINGFUL_FIELDS, has_meaningful_metadata

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from plugin.errors import ConfigError, PlexError, PlexServerDown
+from base.errors import ConfigError, PlexError, PlexServerDown
 from reconciliation.detector import GapDetector, GapResult
 from reconciliation.drift import DriftCheck
 from reconciliation.enqueue import Enqueuer, queued_scene_ids

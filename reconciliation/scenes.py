@@ -18,8 +18,8 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from base.timestamps import parse_rfc3339
 from stash.fields import GROUPS_SINCE, parse_version
-from sync_queue.timeparse import parse_rfc3339
 
 __all__ = [
     "PAGE_SIZE",

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 
-from plugin.fileio import atomic_write_bytes
+from base.fileio import atomic_write_bytes
 
 # Not `from typing import TYPE_CHECKING`: importing typing costs the hook path ~5 ms, and type
 # checkers honour a module-level constant of this name too.

@@ -47,14 +47,17 @@ PLUGIN_FILES = (
     "CHANGELOG.md",
 )
 PLUGIN_PACKAGES = (
-    "plugin",
+    "base",
     "stash",
-    "validation",
     "sync_queue",
+    "validation",
     "plex",
+    "runtime",
     "reconciliation",
     "worker",
     "doctor",
+    "tasks",
+    "plugin",
 )
 EXCLUDED_DIRS = frozenset(
     {"__pycache__", "tests", "test", "sandbox", "bench", "docs", "data", "deps", "dist"}
@@ -124,7 +127,7 @@ def _git(root: Path, *args: str) -> str | None:
 
 
 def _plugin_metadata(root: Path) -> dict[str, object]:
-    constants = runpy.run_path(str(root / "plugin" / "__init__.py"))
+    constants = runpy.run_path(str(root / "base" / "about.py"))
     manifest = (root / MANIFEST_NAME).read_text(encoding="utf-8")
     requires_match = re.search(r"^#\s*requires:\s*(.+)$", manifest, flags=re.MULTILINE)
     requires = (

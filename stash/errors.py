@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from plugin.errors import Stash2PlexError, StashAuthError, StashUnavailable
+from base.errors import Stash2PlexError, StashAuthError, StashUnavailable
 
 __all__ = [
     "ImageUnavailable",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from plugin.errors import StashUnavailable
+from base.errors import StashUnavailable
 from stash.connection import StashEndpoint
 from stash.errors import translate
 from stash.protocol import (

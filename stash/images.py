@@ -11,7 +11,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from plugin.errors import StashAuthError, StashUnavailable
+from base.errors import StashAuthError, StashUnavailable
 from stash.connection import StashEndpoint
 from stash.errors import ImageUnavailable, translate
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from plugin.errors import StashUnavailable
+from base.errors import StashUnavailable
 from stash.errors import StashQueryError, from_status
 
 __all__ = [

@@ -14,7 +14,7 @@ import math
 import os
 from dataclasses import dataclass
 
-from sync_queue.timeparse import parse_rfc3339
+from base.timestamps import parse_rfc3339
 
 __all__ = ["LEGACY_FILE", "LegacyTimestamps", "legacy_epoch", "read_legacy_timestamps"]
 

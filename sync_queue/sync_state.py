@@ -20,9 +20,9 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from base.timestamps import parse_rfc3339
 from sync_queue.db import JOURNAL_AUTO, open_database, write_txn
 from sync_queue.legacy import LEGACY_FILE, read_legacy_timestamps
-from sync_queue.timeparse import parse_rfc3339
 
 __all__ = [
     "SYNC_STATE_FILE",

@@ -1,7 +1,7 @@
 """The worker's persistent queue: client-go's workqueue contract over SQLite (`queue.db`).
 
 States, transitions and outcome semantics are specified once in sync_queue.jobs; the
-in-memory reference (sync_queue.memqueue) implements the same contract and the same
+in-memory reference (tests.queue.memqueue) implements the same contract and the same
 contract tests run against both. Every call is one short BEGIN IMMEDIATE transaction, so a
 SIGKILL at any instant leaves the state before or after the call, never in between.
 

@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
-from plugin.errors import ConfigError
+from base.errors import ConfigError
 from validation.coerce import BadValue, ResolvedSettings, check_value, resolve_settings
 from validation.path_map import PathMap
 from validation.settings_table import SETTINGS, SETTINGS_BY_KEY, secret_keys

@@ -7,7 +7,7 @@ Stash can declare no defaults, so they live here; every BOOLEAN defaults to fals
 
 from __future__ import annotations
 
-from plugin.record import Record
+from base.record import Record
 
 __all__ = [
     "LEGACY_ALIASES",

@@ -12,7 +12,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from plugin.record import Record
+from base.record import Record
 from validation.settings_table import SETTINGS, defaults, secret_keys
 
 __all__ = ["SNAPSHOT_FILE", "Snapshot", "read_snapshot", "write_snapshot"]
@@ -78,7 +78,7 @@ def write_snapshot(
         "configured": bool(configured),
         "settings": settings,
     }
-    from plugin.fileio import atomic_write_bytes  # writers are tasks; keep hooks lean
+    from base.fileio import atomic_write_bytes  # writers are tasks; keep hooks lean
 
     path = Path(data_dir) / SNAPSHOT_FILE
     atomic_write_bytes(path, json.dumps(document, indent=1, sort_keys=True).encode("utf-8"))

@@ -21,8 +21,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from plugin.context import Context
-from plugin.errors import (
+from base.errors import (
     ConfigError,
     PlexAuthError,
     PlexServerDown,
@@ -31,18 +30,20 @@ from plugin.errors import (
     StashError,
     StashUnavailable,
 )
+from reconciliation.auto import run_due_reconciliation
+from runtime.circuit import Circuit
+from runtime.context import Context
+from runtime.wakeup import WORKER_TASK_NAME, clear_marker, wake_worker
 from sync_queue.inbox import Inbox, InboxRow
 from sync_queue.jobs import Job
 from sync_queue.sync_state import SyncStateStore
 from sync_queue.workqueue import WorkQueue
 from validation.config import Stash2PlexConfig
 from worker import outcomes as oc
-from worker.circuit import Circuit
 from worker.expand import EntityExpander, is_entity_kind
 from worker.handover import FINISHING, RUNNING, acquire, write_phase
-from worker.plex_step import PlexStep, StepContext
-from worker.reconcile_seam import run_due_reconciliation
 from worker.services import WorkerServices
+from worker.step import PlexStep, StepContext
 from worker.summary import (
     STOP_ANOTHER_WORKER,
     STOP_BLOCKED,
@@ -54,7 +55,6 @@ from worker.summary import (
     RunSummary,
     save_last_run,
 )
-from worker.wakeup import WORKER_TASK_NAME, clear_marker, wake_worker
 
 __all__ = ["Prepare", "RunSummary", "WorkerRun", "run_worker"]
 
@@ -77,7 +77,8 @@ def run_worker(
     every job stays queued) or StashUnavailable (Stash stopped answering) after logging the
     summary, so the task ends with one clear error line.
     """
-    services = services or (ctx.services if ctx.services is not None else WorkerServices())
+    if services is None:
+        services = ctx.services if isinstance(ctx.services, WorkerServices) else WorkerServices()
     data_dir = ctx.ensure_data_dir()
     lock = acquire(data_dir, services.timer, services.sleep)
     if lock is None:

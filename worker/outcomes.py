@@ -20,7 +20,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from plugin.errors import (
+from base.errors import (
     PlexAuthError,
     PlexNotFound,
     PlexServerDown,

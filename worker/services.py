@@ -13,48 +13,35 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime.stash import connect_stash
 from worker.outcomes import RetryPolicy
-from worker.plex_step import StepFactory, default_plex_step
+from worker.step import PlexStep, StepContext, StepFactory
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from plugin.context import Context
+    from runtime.context import Context
 
-__all__ = ["DEFAULT_BATCH_SIZE", "CountingStash", "WorkerServices", "connect_stash"]
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "WorkerServices",
+    "default_plex_step",
+]
 
 # Scenes claimed per batch: one Stash request fetches them and Plex items are multi-fetched
 # 100 per request, so 200 keeps fetches at about 1 per 100 items while a batch still ends
 # within seconds (time slicing and progress act between batches).
 DEFAULT_BATCH_SIZE = 200
-STASH_TIMEOUT_S = 30.0
 
 
-class CountingStash:
-    """A `StashGateway` that counts the HTTP responses it receives after connecting
-    (`request_count`, for the run summary); every other attribute is the gateway's."""
+def default_plex_step(ctx: StepContext) -> PlexStep:
+    """The production step (`worker.step_plex`), imported once plexapi's environment is set:
+    plexapi reads it once, at import (plex/env.py)."""
+    from plex.env import prepare_plexapi_env
 
-    def __init__(self, gateway: Any) -> None:
-        self.gateway = gateway
-        self.request_count = 0
-        gateway.interface.s.hooks.setdefault("response", []).append(self._count)
+    prepare_plexapi_env(ctx.data_dir)
+    from worker.step_plex import build_plex_step
 
-    def _count(self, response: Any, *args: Any, **kwargs: Any) -> None:
-        self.request_count += 1
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.gateway, name)
-
-
-def connect_stash(ctx: Context) -> CountingStash:
-    """The task path's Stash gateway (stashapi-based; three requests to connect)."""
-    from stash.client import StashGateway
-
-    gateway = StashGateway.from_server_connection(
-        ctx.invocation.server_connection, timeout=STASH_TIMEOUT_S, logger=ctx.log
-    )
-    for secret in gateway.endpoint.secrets():
-        ctx.log.add_secret(secret)
-    return CountingStash(gateway)
+    return build_plex_step(ctx)
 
 
 @dataclass

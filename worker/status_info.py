@@ -9,11 +9,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from runtime.circuit import Circuit
+from runtime.wakeup import read_marker
 from sync_queue.inbox import Inbox
 from sync_queue.workqueue import WorkQueue
-from worker.circuit import Circuit
 from worker.summary import read_last_run
-from worker.wakeup import read_marker
 
 __all__ = ["FAILED_SHOWN", "queue_lines", "queue_status"]
 

@@ -152,7 +152,7 @@ def save_last_run(
     now: float | None = None,
     redact: Callable[[object], object] | None = None,
 ) -> None:
-    from plugin.fileio import atomic_write_bytes
+    from base.fileio import atomic_write_bytes
 
     document: object = {"finished_at": time.time() if now is None else now, **summary.as_output()}
     if redact is not None:

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
+from base.about import PLUGIN_ID
 from plex.matching import IndexEntry, PathIndexView, SceneFiles, match_scenes
 from plex.paths import detect_style
-from plugin import PLUGIN_ID
 from plugin.app import run
 from sandbox.generator import GeneratedLibrary, GeneratorOptions, generate
 from sandbox.harness import REPO_ROOT, LogLine, parse_stderr

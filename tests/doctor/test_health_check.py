@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from runtime.circuit import Circuit
 from sandbox.generator import GeneratorOptions
 from tests.doctor.conftest import DoctorRun, DoctorWorld, make_world, remember_secret
-from worker.circuit import Circuit
 
 SETTINGS_PLACE = "Settings → Plugins → Stash2Plex"
 

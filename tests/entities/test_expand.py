@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin.errors import StashError
+from base.errors import StashError
 from sandbox.generator import GeneratorOptions, generate
 from sandbox.httpd import Fault
 from sandbox.stash_emu import StashEmulator

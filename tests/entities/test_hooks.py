@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from base.errors import InvocationError
 from plugin.entity_hooks import plan_entity_event
-from plugin.errors import InvocationError
-from plugin.invocation import HookEvent
+from runtime.invocation import HookEvent
 from sandbox.harness import REPO_ROOT, PluginHarness, go_json
 from sync_queue.inbox import Inbox
 from tests.hook_modules import modules_of_hook

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from runtime.stash import connect_stash
 from sandbox.httpd import Fault
 from sandbox.model import StashPerformer
 from sync_queue.inbox import Inbox
@@ -23,7 +24,7 @@ from tests.entities.world import (
     EntityWorld,
     start_entity_world,
 )
-from worker.services import WorkerServices, connect_stash
+from worker.services import WorkerServices
 
 PERFORMER = 9999
 USED_BY = 500

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from base.errors import DependencyError, LockTimeout
 from plugin.deps import (
     DEPENDENCIES,
     Dependency,
@@ -22,7 +23,6 @@ from plugin.deps import (
     missing_dependencies,
     read_pins,
 )
-from plugin.errors import DependencyError, LockTimeout
 from plugin.filelock import FileLock
 from sandbox.harness import REPO_ROOT, parse_stderr
 from stash.log import StashLog

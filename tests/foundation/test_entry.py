@@ -8,8 +8,8 @@ import statistics
 import sys
 from pathlib import Path
 
-from plugin import __version__
-from plugin.errors import StashUnavailable
+from base.about import __version__
+from base.errors import StashUnavailable
 from sandbox.harness import REPO_ROOT, go_json
 from tests.foundation.conftest import (
     API_KEY,
@@ -80,7 +80,7 @@ def test_hook_path_imports_only_the_standard_library(tmp_path: Path) -> None:
 
 def test_task_path_does_load_its_dependencies(tmp_path: Path) -> None:
     modules = modules_of_hook(tmp_path, task_stdin("status"))
-    assert "pydantic" in modules and "plugin.status" in modules
+    assert "pydantic" in modules and "tasks.status" in modules
 
 
 def _no_site_python(tmp_path: Path) -> str:

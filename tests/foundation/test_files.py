@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from plugin.datadir import DATA_DIR_ENV, ensure_data_dir, resolve_data_dir
-from plugin.fileio import atomic_write_bytes
+from base.datadir import DATA_DIR_ENV, ensure_data_dir, resolve_data_dir
+from base.fileio import atomic_write_bytes
 
 
 def test_atomic_write_replaces_content_and_leaves_no_temp_files(tmp_path: Path) -> None:

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from plugin.errors import InvocationError
+from base.errors import InvocationError
 from plugin.hooks import scene_ids_of
-from plugin.invocation import HookEvent, parse_invocation
+from plugin.invocation import parse_invocation
+from runtime.invocation import HookEvent
 from tests.foundation.conftest import SESSION_COOKIE, assert_single_result, connection
 
 

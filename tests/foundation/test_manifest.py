@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from plugin import PLUGIN_ID, __version__
+from base.about import PLUGIN_ID, __version__
 from plugin.dispatch import HOOK, ROUTES, TASK, hook_routes, load_handler, task_routes
 from plugin.manifest import render_manifest
 from sandbox.harness import REPO_ROOT
@@ -146,6 +146,17 @@ def test_task_names_and_modes_follow_spec(shared_dir: Path) -> None:
 
 
 ADDED_AFTER_SPEC = {"reconcile_verify_plex": ("BOOLEAN", False)}
+# Settings SPEC §5 lists for capabilities whose issues are still open, by issue number. Each
+# leaves this list when its issue adds it (the test fails while it is listed and present).
+NOT_BUILT_YET = {
+    "ignore_not_in_plex": 16,
+    "hide_paths": 16,
+    "pull_plays": 18,
+    "pull_ratings": 18,
+    "plex_accounts": 18,
+    "skip_collection_details": 19,
+    "plex_parallel_writes": 20,
+}
 
 
 def _spec_default(text: str) -> object:
@@ -174,4 +185,6 @@ def test_settings_table_matches_spec_section_5(shared_dir: Path) -> None:
     # Settings introduced by issues after SPEC §5 was written (the drift issue's flag).
     expected.update(ADDED_AFTER_SPEC)
     actual = {s.key: (s.type, s.default) for s in SETTINGS}
-    assert actual == expected
+    assert set(NOT_BUILT_YET) <= set(expected), "a setting left SPEC §5: update NOT_BUILT_YET"
+    assert not set(NOT_BUILT_YET) & set(actual), "a listed setting exists now: unlist it"
+    assert actual == {k: v for k, v in expected.items() if k not in NOT_BUILT_YET}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from plugin.errors import StashUnavailable
+from base.errors import StashUnavailable
 from tests.foundation.conftest import (
     API_KEY,
     PLEX_TOKEN,

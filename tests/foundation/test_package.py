@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from plugin import PLUGIN_DESCRIPTION
+from base.about import PLUGIN_DESCRIPTION
 from sandbox.harness import REPO_ROOT, PluginHarness
 from scripts.package import ZIP_NAME, build
 from tests.foundation.conftest import SESSION_COOKIE, record_output
@@ -23,7 +23,8 @@ def _source_tree(root: Path) -> Path:
     root.mkdir(parents=True)
     for name in ("Stash2Plex.py", "Stash2Plex.yml", "requirements.txt"):
         shutil.copy(REPO_ROOT / name, root / name)
-    shutil.copytree(REPO_ROOT / "plugin", root / "plugin", ignore=shutil.ignore_patterns("__py*"))
+    for package in ("plugin", "base"):
+        shutil.copytree(REPO_ROOT / package, root / package, ignore=shutil.ignore_patterns("__py*"))
     junk = [
         "plugin/__pycache__/app.cpython-311.pyc",
         "plugin/tests/test_inside.py",
@@ -52,15 +53,19 @@ def test_zip_has_plugin_files_at_root_and_nothing_else(tmp_path: Path) -> None:
     with zipfile.ZipFile(result.zip_path) as archive:
         names = archive.namelist()
         infos = archive.infolist()
-    assert {"Stash2Plex.py", "Stash2Plex.yml", "requirements.txt", "plugin/__init__.py"} <= set(
-        names
-    )
+    assert {
+        "Stash2Plex.py",
+        "Stash2Plex.yml",
+        "requirements.txt",
+        "plugin/__init__.py",
+        "base/about.py",
+    } <= set(names)
     assert "plugin/removed_module.py" not in names  # built fresh, never updated in place
     assert names == sorted(names) and names == result.files
     assert [n for n in names if n.endswith((".yml", ".yaml"))] == ["Stash2Plex.yml"]
     for name in names:
         parts = name.split("/")
-        assert parts[0] in {"Stash2Plex.py", "Stash2Plex.yml", "requirements.txt", "plugin"}
+        assert parts[0] in {"Stash2Plex.py", "Stash2Plex.yml", "requirements.txt", "plugin", "base"}
         assert "__pycache__" not in parts and "tests" not in parts
         assert not any(part.startswith(".") for part in parts) and not name.endswith(".pyc")
     assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin.errors import ConfigError, InvocationError
+from base.errors import ConfigError, InvocationError
 from plugin.invocation import parse_invocation
 from plugin.manifest import (
     GENERATED_SECTIONS,

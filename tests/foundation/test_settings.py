@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from plugin.errors import ConfigError
+from base.errors import ConfigError
 from tests.foundation.conftest import PLEX_TOKEN
 from validation.config import Stash2PlexConfig, load_config
 from validation.settings_table import LEGACY_ALIASES, SETTINGS, SETTINGS_BY_KEY, defaults

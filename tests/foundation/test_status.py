@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from plugin import __version__
-from plugin.context import Context
-from plugin.errors import ConfigError, StashAuthError
+from base.about import __version__
+from base.errors import ConfigError, StashAuthError
 from plugin.invocation import parse_invocation
+from runtime.context import Context
 from sandbox.harness import REPO_ROOT, parse_stderr
 from stash.log import StashLog
 from tests.foundation.conftest import PLEX_TOKEN, task_stdin

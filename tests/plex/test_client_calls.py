@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 import pytest
 
+from base.errors import ConfigError
 from plex.client import PlexClient
 from plex.items import PartFile
-from plugin.errors import ConfigError
 from sandbox.images import jpeg_bytes
 from sandbox.plex_emu import PlexEmulator
 from tests.plex.conftest import TOKEN

@@ -13,9 +13,7 @@ import pytest
 import requests
 from plexapi.exceptions import BadRequest, NotFound, Unauthorized
 
-from plex.client import PlexBadRequest, PlexClient, translate_error
-from plex.errors import redact
-from plugin.errors import (
+from base.errors import (
     ConfigError,
     PlexAuthError,
     PlexNotFound,
@@ -23,6 +21,8 @@ from plugin.errors import (
     PlexTransient,
     Stash2PlexError,
 )
+from plex.client import PlexBadRequest, PlexClient, translate_error
+from plex.errors import redact
 from sandbox.httpd import Fault
 from sandbox.plex_emu import PlexEmulator
 from tests.plex.conftest import TOKEN, assert_no_secret

@@ -19,9 +19,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from base.errors import PlexServerDown
 from plex.client import PlexClient
 from plex.env import CLIENT_ID_FILE, PLEXAPI_CONFIG_FILE, load_client_identity, prepare_plexapi_env
-from plugin.errors import PlexServerDown
 from sandbox.httpd import Fault
 from sandbox.plex_emu import PlexEmulator
 from tests.plex.conftest import TOKEN, assert_no_secret

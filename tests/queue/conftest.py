@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sync_queue.jobs import WorkQueueStore
-from sync_queue.memqueue import MemWorkQueue
 from sync_queue.workqueue import WorkQueue
+from tests.queue.memqueue import MemWorkQueue
 
 T0 = 1_700_000_000.0
 

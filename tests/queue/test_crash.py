@@ -18,8 +18,8 @@ import pytest
 from sandbox.httpd import wait_until
 from sync_queue.db import connect, integrity_problems
 from sync_queue.inbox import Inbox
-from sync_queue.memqueue import MemWorkQueue
 from sync_queue.workqueue import WorkQueue
+from tests.queue.memqueue import MemWorkQueue
 
 from .crashops import apply_op
 

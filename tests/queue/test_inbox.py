@@ -13,7 +13,7 @@ import pytest
 
 from sandbox.httpd import wait_until
 from sync_queue.inbox import BULK_WINDOW_S, Inbox, InboxRow, bulk_signature
-from sync_queue.memqueue import MemWorkQueue
+from tests.queue.memqueue import MemWorkQueue
 
 from .conftest import T0
 

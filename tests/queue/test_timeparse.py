@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sync_queue.timeparse import parse_rfc3339
+from base.timestamps import parse_rfc3339
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ import pytest
 from sync_queue.channel import HandOutChannel
 from sync_queue.db import connect, journal_mode, write_txn
 from sync_queue.jobs import PROCESSING, QUEUED
-from sync_queue.memqueue import MemWorkQueue
 from sync_queue.workqueue import WorkQueue
+from tests.queue.memqueue import MemWorkQueue
 
 from .conftest import T0, Clock
 

@@ -15,8 +15,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from base.timestamps import parse_rfc3339
 from reconciliation.detector import GapDetector, GapResult, has_meaningful_metadata
-from sync_queue.timeparse import parse_rfc3339
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 PATHS = ["/media/a.mp4", "/media/b.mkv", "D:\\Vids\\c.mp4", "/media/ü/d.mp4", "/e.mp4"]

@@ -1,4 +1,4 @@
-"""The timestamp forms the stale-sync detector relies on, held against `sync_queue.timeparse`.
+"""The timestamp forms the stale-sync detector relies on, held against `base.timestamps`.
 
 Each expected epoch is computed independently with datetime arithmetic, never by the parser.
 Reasons show the synced epoch as RFC3339 UTC.
@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from base.timestamps import parse_rfc3339 as parse_timestamp
 from reconciliation.detector import GapDetector
-from sync_queue.timeparse import parse_rfc3339 as parse_timestamp
 
 
 def _epoch(*args: int, offset_minutes: int = 0) -> float:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from plugin.fileio import atomic_write_bytes
+from base.fileio import atomic_write_bytes
 from reconciliation.scheduler import STATE_FILENAME, ReconciliationScheduler, ReconciliationState
 from tests.reconciliation.helpers import DAY, T0, FakeResult, Warnings, stray_files, write_state
 

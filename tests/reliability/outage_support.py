@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from runtime.circuit import PROBE_INTERVAL_S, Circuit
+from runtime.wakeup import WORKER_TASK_NAME
 from sandbox.harness import PluginRun
 from sandbox.httpd import RequestLog, wait_until
 from sync_queue.inbox import Inbox
@@ -23,8 +25,6 @@ from sync_queue.jobs import WorkItem
 from sync_queue.workqueue import WorkQueue
 from tests.reliability.integrity import TRANSIENT_CLASSES
 from tests.reliability.world import ChaosWorld
-from worker.circuit import PROBE_INTERVAL_S, Circuit
-from worker.wakeup import WORKER_TASK_NAME
 
 SCENE_UPDATE = (
     "mutation Edit($input: SceneUpdateInput!) { sceneUpdate(input: $input) { id updated_at } }"

@@ -331,8 +331,7 @@ SCENE_FAULTS: tuple[tuple[str, str, Callable[[World], Fault]], ...] = (
 
 
 def _raising_services() -> Any:
-    from worker.plex_step import default_plex_step
-    from worker.services import WorkerServices
+    from worker.services import WorkerServices, default_plex_step
 
     text = os.environ[RAISE_ENV]
 

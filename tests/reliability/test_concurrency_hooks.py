@@ -13,6 +13,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable
 
+from runtime.wakeup import WORKER_TASK_NAME
 from sandbox.httpd import Fault
 from tests.reliability.concurrency_support import (
     PLEX_EDIT_ROUTE,
@@ -30,7 +31,6 @@ from tests.reliability.concurrency_support import (
 from tests.reliability.scale import pick
 from tests.reliability.tally import Tally
 from tests.reliability.world import ChaosWorld
-from worker.wakeup import WORKER_TASK_NAME
 
 HOOK = "Scene.Update.Post"
 

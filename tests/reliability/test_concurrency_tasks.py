@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from runtime.wakeup import WORKER_TASK_NAME
 from sandbox.harness import PluginRun
 from sync_queue.inbox import Inbox
 from tests.reliability.concurrency_support import (
@@ -25,7 +26,6 @@ from tests.reliability.integrity import writable_items
 from tests.reliability.scale import pick
 from tests.reliability.tally import Tally
 from tests.reliability.world import ChaosWorld
-from worker.wakeup import WORKER_TASK_NAME
 
 ANOTHER = "another worker is running"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plugin import PLUGIN_ID
+from base.about import PLUGIN_ID
 from sync_queue.sync_state import SyncStateStore
 from tests.reliability import scale
 from tests.reliability.hostile_support import (

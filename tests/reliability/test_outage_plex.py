@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from runtime.circuit import Circuit
 from sandbox.httpd import Fault
 from tests.reliability.integrity import wrongly_failed
 from tests.reliability.outage_support import (
@@ -29,7 +30,6 @@ from tests.reliability.outage_support import (
 from tests.reliability.scale import pick
 from tests.reliability.tally import Tally
 from tests.reliability.world import ChaosWorld
-from worker.circuit import Circuit
 from worker.outcomes import TRANSIENT_STREAK
 
 READ_TIMEOUT = 1.0  # the setting's minimum (validation/settings_table.py)

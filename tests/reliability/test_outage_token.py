@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from runtime.circuit import Circuit
 from sandbox.secrets import distinctive
 from tests.reliability.integrity import wrongly_failed
 from tests.reliability.outage_support import (
@@ -25,7 +26,6 @@ from tests.reliability.outage_support import (
 from tests.reliability.scale import pick
 from tests.reliability.tally import Tally
 from tests.reliability.world import ChaosWorld
-from worker.circuit import Circuit
 
 
 def test_plex_token_revoked_mid_run(chaos_world: Callable[..., ChaosWorld], tally: Tally) -> None:

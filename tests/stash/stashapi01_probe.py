@@ -16,7 +16,7 @@ def main() -> None:
 
     import stashapi
 
-    from plugin.errors import Stash2PlexError
+    from base.errors import Stash2PlexError
     from stash.client import StashGateway
 
     conn = {"Scheme": "http", "Host": "0.0.0.0", "Port": int(port)}

@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from plugin.errors import Stash2PlexError, StashAuthError, StashUnavailable
+from base.errors import Stash2PlexError, StashAuthError, StashUnavailable
 from sandbox.images import STASH_DEFAULT_SVG, STASH_LOGIN_HTML, jpeg_bytes, png_bytes
 from stash.errors import ImageUnavailable, StashQueryError, from_status, translate
 from stash.fields import (

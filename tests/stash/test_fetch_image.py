@@ -6,7 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from plugin.errors import StashAuthError, StashUnavailable
+from base.errors import StashAuthError, StashUnavailable
 from sandbox.httpd import Fault
 from sandbox.images import STASH_LOGIN_HTML, jpeg_bytes
 from sandbox.model import StashPerformer

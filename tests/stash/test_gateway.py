@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from plugin.errors import StashAuthError, StashUnavailable
+from base.errors import StashAuthError, StashUnavailable
 from sandbox.httpd import Fault
 from sandbox.stash_emu import StashEmulator
 from stash.client import StashGateway

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from plugin.errors import StashAuthError, StashUnavailable
+from base.errors import StashAuthError, StashUnavailable
 from sandbox.httpd import Fault
 from sandbox.stash_emu import StashEmulator
 from stash import hookcalls

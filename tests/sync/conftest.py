@@ -1,6 +1,6 @@
 """A running world for the Plex step: both emulators, a real StashGateway and PlexClient.
 
-`SyncWorld.run(ids, batch=…)` builds the production step (`plex.wiring.build_plex_step`) as
+`SyncWorld.run(ids, batch=…)` builds the production step (`worker.services.default_plex_step`) as
 one worker run would and feeds it batches of scenes fetched from the Stash emulator, exactly
 as the worker does; the Plex emulator's request log is cleared first, so `run.plex` holds
 the requests of that run only, by route label.
@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from plex.wiring import build_plex_step
 from sandbox.generator import GeneratedLibrary, GeneratorOptions, generate
 from sandbox.plex_emu import PlexEmulator
 from sandbox.stash_emu import StashEmulator
@@ -27,7 +26,8 @@ from stash.log import StashLog
 from sync_queue.sync_state import SyncStateStore
 from validation.config import Stash2PlexConfig
 from worker.outcomes import Outcome
-from worker.plex_step import StepContext
+from worker.services import default_plex_step
+from worker.step import StepContext
 
 FETCH = "GET /library/metadata/{keys}"
 LISTING = "GET /library/sections/{id}/all"
@@ -111,7 +111,7 @@ class SyncWorld:
     ) -> Run:
         """One worker run over `ids` (default: every scene) in batches of `batch`."""
         ctx = self.context(clock, **overrides)
-        step = build_plex_step(ctx)
+        step = default_plex_step(ctx)
         self.plex.log.clear()
         self.stash.log.clear()
         outcomes: dict[int, Outcome] = {}

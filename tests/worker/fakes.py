@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from plugin.errors import PlexServerDown
+from base.errors import PlexServerDown
 from sync_queue.sync_state import SceneSyncState
 from worker.outcomes import BLOCKED, Outcome
-from worker.plex_step import StepContext
 from worker.services import WorkerServices
+from worker.step import StepContext
 
 LOG_FILE = "fake_step.jsonl"
 SCRIPT_ENV = "S2P_FAKE_SCRIPT"

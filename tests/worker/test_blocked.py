@@ -3,6 +3,7 @@ opens the circuit, asks for no continuation; later runs probe Plex before touchi
 
 from __future__ import annotations
 
+from runtime.circuit import Circuit
 from sandbox.world import Sandbox
 from sync_queue.failed import FailedList
 from tests.worker.conftest import (
@@ -15,7 +16,6 @@ from tests.worker.conftest import (
     run_task,
 )
 from tests.worker.fakes import Script, scene_events, services_for
-from worker.circuit import Circuit
 
 
 def _untouched(world: Sandbox, ids: set[int]) -> None:
@@ -77,7 +77,7 @@ def test_blocked_mid_batch_keeps_what_synced_and_releases_the_rest(world: Sandbo
 
 
 def test_a_step_raising_plex_server_down_counts_as_blocked(world: Sandbox) -> None:
-    from plugin.errors import PlexServerDown
+    from base.errors import PlexServerDown
 
     queue_scenes(world, [1, 2])
 

@@ -76,9 +76,9 @@ def test_a_fresh_marker_costs_no_request(world: Sandbox) -> None:
 
 
 def test_due_reconciliation_wakes_the_worker_even_with_nothing_recorded(world: Sandbox) -> None:
-    from plugin.context import Context
     from plugin.hooks import wake_if_due
     from plugin.invocation import parse_invocation
+    from runtime.context import Context
     from stash.log import StashLog
     from validation.snapshot import read_snapshot
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from plugin.errors import (
+from base.errors import (
     ConfigError,
     PlexAuthError,
     PlexNotFound,
@@ -18,8 +18,8 @@ from plugin.errors import (
     StashUnavailable,
 )
 from sync_queue.jobs import WorkQueueStore
-from sync_queue.memqueue import MemWorkQueue
 from sync_queue.workqueue import WorkQueue
+from tests.queue.memqueue import MemWorkQueue
 from worker.outcomes import Outcome, RetryPolicy, apply_outcome, backoff_delay
 
 T0 = 1_700_000_000.0

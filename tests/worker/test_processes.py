@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from runtime.wakeup import write_marker
 from sandbox.generator import GeneratorOptions
 from sandbox.harness import REPO_ROOT, PluginHarness
 from sandbox.httpd import wait_until
@@ -34,7 +35,6 @@ from tests.worker.conftest import (
     stash_updated_at,
 )
 from tests.worker.fakes import SCRIPT_ENV, Script, edit_scene, read_log, scene_events
-from worker.wakeup import write_marker
 
 RUN_QUEUE = (
     'mutation { runPluginTask(plugin_id: "Stash2Plex", task_name: "Stash2Plex: Process Queue") }'

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from plugin.errors import StashUnavailable
+from base.errors import StashUnavailable
+from runtime.circuit import Circuit
 from sandbox.world import Sandbox
 from sync_queue.failed import FailedList
 from sync_queue.inbox import Inbox
@@ -21,7 +22,6 @@ from tests.worker.conftest import (
     run_task,
 )
 from tests.worker.fakes import Script, scene_events, services_for
-from worker.circuit import Circuit
 
 DAY = 86400.0
 

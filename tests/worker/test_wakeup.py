@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from runtime import wakeup
+from runtime.circuit import Circuit
 from sandbox.httpd import Fault
 from sandbox.world import Sandbox
 from stash.log import StashLog
 from tests.worker.conftest import InertRunner, data_dir_of, our_jobs, stash_query
 from validation.snapshot import Snapshot
-from worker import wakeup
-from worker.circuit import Circuit
 
 T0 = 1_800_000_000.0
 

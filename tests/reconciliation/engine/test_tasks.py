@@ -14,18 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from plugin.context import Context
 from plugin.invocation import parse_invocation
 from reconciliation.auto import run_due_reconciliation, wake_if_due
 from reconciliation.history import reconciliation_status, status_lines
 from reconciliation.scheduler import STATE_FILENAME, ReconciliationScheduler
+from runtime.context import Context
+from runtime.wakeup import WORKER_JOB_DESCRIPTION, WORKER_TASK_NAME
 from sandbox.harness import REPO_ROOT, PluginHarness
 from stash.log import StashLog
 from sync_queue.inbox import Inbox
 from sync_queue.pending import get_queued_scene_ids
 from tests.reconciliation.engine.conftest import WorldFactory
 from tests.reconciliation.engine.world import EngineWorld, expected_gaps, expected_queue
-from worker.wakeup import WORKER_JOB_DESCRIPTION, WORKER_TASK_NAME
 
 DAY = 86400.0
 MARGIN = 300.0

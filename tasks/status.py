@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import sys
 
-from plugin import PLUGIN_NAME, __version__
-from plugin.context import Context
-from plugin.errors import Stash2PlexError
+from base.about import PLUGIN_NAME, __version__
+from base.errors import Stash2PlexError
+from runtime.context import Context
 
 __all__ = ["collect_status", "run_status"]
 
@@ -78,7 +78,7 @@ def _wake_if_due(ctx: Context, status: dict[str, object]) -> None:
     queue = status.get("queue")
     if not isinstance(queue, dict) or not queue.get("due_work"):
         return
-    from worker.wakeup import wake_blocker, wake_worker
+    from runtime.wakeup import wake_blocker, wake_worker
 
     blocker = wake_blocker(ctx.data_dir, ctx.snapshot())
     queue["wake"] = (

@@ -16,7 +16,7 @@ import json
 import os
 import time
 
-from plugin.record import Record
+from base.record import Record
 
 __all__ = ["CIRCUIT_FILE", "PROBE_INTERVAL_S", "Circuit", "CircuitState"]
 
@@ -114,7 +114,7 @@ class Circuit:
     def _write(self, state: CircuitState) -> None:
         from pathlib import Path
 
-        from plugin.fileio import atomic_write_bytes
+        from base.fileio import atomic_write_bytes
 
         payload = json.dumps(state.as_dict(), sort_keys=True).encode("utf-8")
         atomic_write_bytes(Path(self.path), payload)

@@ -6,7 +6,7 @@ token ends the task with one clear error line; nothing in the data folder change
 
 from __future__ import annotations
 
-from plugin.context import Context
+from runtime.context import Context
 
 __all__ = ["UNLOCK_TASK", "run_unlock_fields"]
 

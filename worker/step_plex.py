@@ -5,7 +5,7 @@ targets (stored keys, verified by the one multi-fetch the writer needs anyway; e
 index, refreshed at most once per run on a miss), scans for files Plex has not indexed yet,
 one `PlexWriter.write` per scene, and every new `SceneSyncState` stored in one transaction
 before the outcomes go back to the worker. Import only after `plex.env.prepare_plexapi_env`
-(use `plex.wiring.build_plex_step`).
+(use `worker.step.build_plex_step`).
 """
 
 from __future__ import annotations
@@ -14,29 +14,29 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from plex.client import PlexClient
-from plex.errors import PlexBadRequest
-from plex.index import PathIndex
-from plex.items import PlexItemSnapshot
-from plex.matching import MatchStatus, SceneFiles
-from plex.resolve import Resolution, TargetResolver
-from plex.scans import ScanLedger
-from plex.writer import PlexWriter, WriteResult, WriteStatus, WriteTask
-from plugin.errors import (
+from base.errors import (
     ConfigError,
     PlexAuthError,
     PlexNotFound,
     PlexServerDown,
     PlexTransient,
 )
+from plex.client import PlexClient
+from plex.errors import PlexBadRequest
+from plex.index import PathIndex
+from plex.items import PlexItemSnapshot
+from plex.matching import MatchStatus, SceneFiles
+from plex.resolve import Resolution, TargetResolver, stash_lookup
+from plex.scans import ScanLedger
+from plex.writer import PlexWriter, WriteResult, WriteStatus, WriteTask
 from stash.log import StashLog
 from sync_queue.sync_state import SceneSyncState
 from validation.desired import DesiredItem, DesiredOptions, Skip, build_desired
 from validation.drift import pushed_fingerprint
 from worker.outcomes import TRANSIENT_STREAK, Outcome, outage_streak
-from worker.plex_step import StepContext
+from worker.step import StepContext
 
-__all__ = ["PlexSyncStep", "scene_entities"]
+__all__ = ["PlexSyncStep", "build_plex_step", "scene_entities"]
 
 NOT_SCANNED = "NotScannedYet"
 COVER_PENDING = "CoverPending"
@@ -82,7 +82,7 @@ class _Scene:
 
 
 class PlexSyncStep:
-    """`worker.plex_step.PlexStep` for the real Plex (one instance per worker run)."""
+    """`worker.step.PlexStep` for the real Plex (one instance per worker run)."""
 
     def __init__(
         self,
@@ -340,3 +340,44 @@ class PlexSyncStep:
     def _count(self, outcome: Outcome, name: str) -> Outcome:
         self.counts[name] = self.counts.get(name, 0) + 1
         return outcome
+
+
+def build_plex_step(ctx: StepContext) -> PlexSyncStep:
+    """The real step for one worker run, from the run's settings and services. Import this
+    module only after `plex.env.prepare_plexapi_env` (`worker.services.default_plex_step`)."""
+    from plex.env import prepare_plexapi_env
+
+    prepare_plexapi_env(ctx.data_dir)
+
+    from plex.client import PlexClient
+    from plex.index import PathIndex
+    from plex.resolve import TargetResolver
+    from plex.scans import ScanLedger
+    from plex.writer import PlexWriter
+    from validation.desired import DesiredOptions
+    from worker.step_plex import PlexSyncStep
+
+    config = ctx.config
+    client = PlexClient.from_config(config, ctx.data_dir)
+    ctx.log.add_secret(config.plex_token)
+    index = PathIndex(ctx.data_dir, clock=ctx.clock)
+    resolver = TargetResolver(
+        client,
+        index,
+        path_map=config.path_mapping,
+        library=config.library_names,
+        stash=stash_lookup(ctx.stash),
+    )
+    writer = PlexWriter(
+        client, ctx.stash.fetch_image, preserve_plex_edits=config.preserve_plex_edits
+    )
+    return PlexSyncStep(
+        client,
+        index,
+        resolver,
+        writer,
+        ScanLedger(ctx.data_dir, clock=ctx.clock),
+        options=DesiredOptions.from_config(config),
+        skip_plex_scan=config.skip_plex_scan,
+        clock=ctx.clock,
+    )

@@ -5,7 +5,7 @@ it without the worker lock, and the worker moves it into its own queue when it s
 run is recorded as a non-startup run, then "Stash2Plex: Process Queue" is requested by the
 wake-up rule (SPEC §2.2), so the queued work is processed as its own Stash job (progress bar,
 Stop button) right after this task. Preview Gaps is a dry run: nothing queued, nothing
-recorded. Handlers take the `plugin.context.Context` and return the task's output document.
+recorded. Handlers take the `runtime.context.Context` and return the task's output document.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from plugin.context import Context
 from reconciliation.engine import GapDetectionEngine
 from reconciliation.result import GapDetectionResult
+from runtime.context import Context
+from runtime.stash import open_stash
 
 __all__ = [
     "PREVIEW_LIMIT",
     "RECONCILE_SCOPES",
-    "open_stash",
     "preview_gaps",
     "reconcile_7days",
     "reconcile_all",
@@ -34,23 +34,6 @@ RECONCILE_SCOPES = {
     "reconcile_7days": "recent_7days",
 }
 PREVIEW_LIMIT = 20
-STASH_TIMEOUT_S = 30.0
-
-
-def open_stash(ctx: Context) -> Any:
-    """The task's Stash client: the worker services' factory when the context carries one
-    (tests inject theirs there), else a `StashGateway` on the invocation's connection."""
-    factory = getattr(getattr(ctx, "services", None), "stash_factory", None)
-    if callable(factory):
-        return factory(ctx)
-    from stash.client import StashGateway
-
-    gateway = StashGateway.from_server_connection(
-        ctx.invocation.server_connection, timeout=STASH_TIMEOUT_S, logger=ctx.log
-    )
-    for secret in gateway.endpoint.secrets():
-        ctx.log.add_secret(secret)
-    return gateway
 
 
 def _close(stash: Any) -> None:
@@ -100,7 +83,7 @@ def _wake(ctx: Context, due: bool) -> str:
     Called with no database transaction open: starting a task can make Stash run hooks."""
     if not due:
         return "not needed"
-    from worker.wakeup import wake_blocker, wake_worker
+    from runtime.wakeup import wake_blocker, wake_worker
 
     blocker = wake_blocker(ctx.data_dir, ctx.snapshot())
     if blocker is not None:

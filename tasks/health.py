@@ -14,12 +14,12 @@ import time
 import traceback
 from typing import Any
 
+from base.about import PLUGIN_NAME, __version__
+from base.errors import StashError
 from doctor.checks import check_settings, check_stash, check_state, skipped
 from doctor.report import render, verdict
 from doctor.result import FAIL, CheckResult
-from plugin import PLUGIN_NAME, __version__
-from plugin.context import Context
-from plugin.errors import StashError
+from runtime.context import Context
 
 __all__ = ["run_health_check"]
 

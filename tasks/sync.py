@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from plugin.context import Context
-from sync_queue.timeparse import parse_rfc3339
+from base.timestamps import parse_rfc3339
+from runtime.context import Context
+from runtime.wakeup import WORKER_TASK_NAME
 from worker.loop import WorkerRun, run_worker
-from worker.wakeup import WORKER_TASK_NAME
 
 __all__ = [
     "RECENT_WINDOW_S",

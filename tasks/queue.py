@@ -8,8 +8,8 @@ due work behind, so it applies the wake-up rule like a hook.
 
 from __future__ import annotations
 
-from plugin.context import Context
-from plugin.errors import InvocationError
+from base.errors import InvocationError
+from runtime.context import Context
 
 __all__ = ["clear_failed", "clear_queue", "parse_days", "purge_failed", "retry_failed"]
 
@@ -18,8 +18,8 @@ DEFAULT_PURGE_DAYS = 30.0
 
 def retry_failed(ctx: Context) -> dict[str, object]:
     """Task `retry_failed`: every failed scene back into the queue with fresh attempts."""
+    from runtime.wakeup import wake_blocker, wake_worker
     from sync_queue.failed import FailedList
-    from worker.wakeup import wake_blocker, wake_worker
 
     with FailedList(ctx.ensure_data_dir()) as failed:
         ids = failed.retry_all()

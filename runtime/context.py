@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from plugin.datadir import ensure_data_dir
-from plugin.errors import ConfigError
-from plugin.invocation import Invocation
+from base.datadir import ensure_data_dir
+from base.errors import ConfigError
+from runtime.invocation import Invocation
 from stash.log import StashLog
 
 TYPE_CHECKING = False  # typing and pydantic stay out of the hook path
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from validation.coerce import ResolvedSettings
     from validation.config import Stash2PlexConfig
     from validation.snapshot import Snapshot
-    from worker.services import WorkerServices
 
 __all__ = ["Context", "SettingsSource"]
 
@@ -39,14 +38,16 @@ class Context:
         plugin_dir: Path,
         data_dir: Path,
         settings_source: SettingsSource,
-        services: WorkerServices | None = None,
+        services: object | None = None,
     ) -> None:
         self.invocation = invocation
         self.log = log
         self.plugin_dir = plugin_dir
         self.data_dir = data_dir
         self.settings_source = settings_source
-        # The worker's replaceable parts (tests inject a scripted Plex step); None = defaults.
+        # The worker's replaceable parts (`worker.services.WorkerServices`; tests inject a
+        # scripted step), typed loosely because the context sits below the worker. None =
+        # the production parts.
         self.services = services
         self._resolved: ResolvedSettings | None = None
         self._config: Stash2PlexConfig | None = None

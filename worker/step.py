@@ -4,8 +4,9 @@ use (`StepContext`), and the production factory.
 The worker hands each claimed batch of scenes (fetched from Stash, current state) to
 `PlexStep.process` and gets one `Outcome` per scene back; it owns everything queue-side.
 The real step (match → diff → one edit per changed item → images) is
-`plex.step.PlexSyncStep`, built by `default_plex_step` through `plex.wiring.build_plex_step`
-(docs/writer.md). Tests inject scripted steps through `WorkerServices.step_factory`.
+`worker.step_plex.PlexSyncStep`, built by `worker.step_plex.build_plex_step` (docs/writer.md)
+through `WorkerServices`' default factory. Tests inject scripted steps through
+`WorkerServices.step_factory`.
 
 Contract of a step:
 - `process(scenes, ctx)`: `scenes` are Stash scene dicts (stash.fields selection, ids as
@@ -41,7 +42,6 @@ __all__ = [
     "SceneSource",
     "StepContext",
     "StepFactory",
-    "default_plex_step",
 ]
 
 
@@ -81,10 +81,3 @@ class PlexStep(Protocol):
 
 # Builds the run's step once, before the first batch (may connect to Plex).
 StepFactory = Callable[[StepContext], PlexStep]
-
-
-def default_plex_step(ctx: StepContext) -> PlexStep:
-    """The production step (`plex.step.PlexSyncStep`; plexapi's environment is set first)."""
-    from plex.wiring import build_plex_step
-
-    return build_plex_step(ctx)

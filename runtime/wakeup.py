@@ -152,7 +152,7 @@ def wake_blocker(
         return "Plex is not set up"
     if snapshot.settings.get("paused") is True:
         return "paused"
-    from worker.circuit import Circuit
+    from runtime.circuit import Circuit
 
     if not Circuit(data_dir).wake_allowed(now):
         return "circuit open"
@@ -185,7 +185,7 @@ def wake_worker(
             return skipped
     else:
         write_marker(data_dir, _REQUESTED_STATE, now)
-    from plugin.errors import StashError
+    from base.errors import StashError
     from stash import hookcalls
     from stash.connection import StashEndpoint
 
