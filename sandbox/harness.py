@@ -55,6 +55,35 @@ class PluginRun:
     killed: bool = False
     overlong_stderr_line: bool = False
 
+    @classmethod
+    def from_streams(
+        cls,
+        exit_code: int,
+        stdout: bytes,
+        stderr: bytes,
+        *,
+        duration_s: float,
+        errlog: str = "error",
+        killed: bool = False,
+    ) -> PluginRun:
+        """Read a run's raw stdout and stderr the way Stash does (the harness and
+        `sandbox.inprocess` both build their results here, so both read the same)."""
+        text = stdout.decode("utf-8", "replace")
+        logs, progress, overlong = parse_stderr(stderr, errlog)
+        output, error = decode_stdout(text)
+        return cls(
+            exit_code=exit_code,
+            output=output,
+            error=error,
+            stdout=text,
+            stderr=stderr.decode("utf-8", "replace"),
+            logs=logs,
+            progress=progress,
+            duration_s=duration_s,
+            killed=killed,
+            overlong_stderr_line=overlong,
+        )
+
     def messages(self, level: str | None = None) -> list[str]:
         return [line.message for line in self.logs if level is None or line.level == level]
 
@@ -187,27 +216,21 @@ class RunningPlugin:
         for reader in self._readers:
             reader.join(timeout=10)
         duration = time.monotonic() - self._started
-        stdout = self._stdout.decode("utf-8", "replace")
-        logs, progress, overlong = parse_stderr(self._stderr, self._errlog)
-        note_output(stdout, self._stderr)  # the suite's leak guard reads every run ...
+        note_output(self._stdout, self._stderr)  # the suite's leak guard reads every run ...
         note_files(self._data_dir)  # ... and every file it left behind
-        output, error = decode_stdout(stdout)
         code = self.process.returncode
-        if code != 0 and error is None:
-            # Stash reports Go's process error when the plugin gave none.
-            error = "signal: killed" if code == -signal.SIGKILL else f"exit status {code}"
-        return PluginRun(
-            exit_code=code,
-            output=output,
-            error=error,
-            stdout=stdout,
-            stderr=self._stderr.decode("utf-8", "replace"),
-            logs=logs,
-            progress=progress,
+        run = PluginRun.from_streams(
+            code,
+            self._stdout,
+            self._stderr,
             duration_s=duration,
+            errlog=self._errlog,
             killed=self._killed,
-            overlong_stderr_line=overlong,
         )
+        if code != 0 and run.error is None:
+            # Stash reports Go's process error when the plugin gave none.
+            run.error = "signal: killed" if code == -signal.SIGKILL else f"exit status {code}"
+        return run
 
 
 @dataclass

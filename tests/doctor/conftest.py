@@ -1,14 +1,13 @@
 """A world for the Health Check: both emulators over a generated library, settings in Stash.
 
-`DoctorWorld.run()` runs the task in-process through `plugin.app.run` exactly as Stash starts
-it (stdin `server_connection` pointing at the Stash emulator, settings read from Stash over
-GraphQL); the Plex emulator's request log is cleared first, so `run.plex` holds that run's
-requests by route. A guard fails any test whose captured output carries a secret.
+`DoctorWorld.run()` runs the task in this process (`sandbox.inprocess.run_in_process`) exactly
+as Stash starts it (stdin `server_connection` pointing at the Stash emulator, settings read
+from Stash over GraphQL); `world.plex_requests` holds that run's Plex requests by route.
+`check_of(run, name)` and `statuses_of(run)` read the report; the leak guard reads every run.
 """
 
 from __future__ import annotations
 
-import io
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -21,11 +20,11 @@ import pytest
 from base.about import PLUGIN_ID
 from plex.matching import IndexEntry, PathIndexView, SceneFiles, match_scenes
 from plex.paths import detect_style
-from plugin.app import run
 from sandbox.generator import GeneratedLibrary, GeneratorOptions, generate
-from sandbox.harness import REPO_ROOT, LogLine, parse_stderr
+from sandbox.harness import REPO_ROOT, PluginRun
+from sandbox.inprocess import run_in_process
 from sandbox.plex_emu import PlexEmulator
-from sandbox.secrets import note_output, register
+from sandbox.secrets import register
 from sandbox.stash_emu import StashEmulator
 from validation.path_map import PathMap
 
@@ -33,30 +32,16 @@ PLEX_TOKEN = "doctorPlexToken-7Hq2Zx9"
 LISTING = "GET /library/sections/{id}/all"
 
 
-@dataclass
-class DoctorRun:
-    exit_code: int
-    stdout: str
-    stderr: str
-    output: dict[str, Any]
-    error: str | None
-    logs: list[LogLine]
-    plex: Counter[str]
+def check_of(run: PluginRun, name: str) -> dict[str, Any]:
+    """The report's check called `name` (the test fails if there is none)."""
+    checks = run.output["checks"]  # type: ignore[index]
+    found = [c for c in checks if c["name"] == name]
+    assert found, f"no check {name!r} in {[c['name'] for c in checks]}"
+    return found[0]
 
-    def check(self, name: str) -> dict[str, Any]:
-        found = [c for c in self.output["checks"] if c["name"] == name]
-        assert found, f"no check {name!r} in {[c['name'] for c in self.output['checks']]}"
-        return found[0]
 
-    def status(self) -> dict[str, str]:
-        return {c["name"]: c["status"] for c in self.output["checks"]}
-
-    def messages(self, level: str | None = None) -> list[str]:
-        return [line.message for line in self.logs if level is None or line.level == level]
-
-    @property
-    def plex_beyond_index(self) -> int:
-        return sum(self.plex.values()) - self.plex.get(LISTING, 0)
+def statuses_of(run: PluginRun) -> dict[str, str]:
+    return {c["name"]: c["status"] for c in run.output["checks"]}  # type: ignore[index]
 
 
 @dataclass
@@ -67,6 +52,7 @@ class DoctorWorld:
     data_dir: Path
     request: pytest.FixtureRequest
     settings: dict[str, object] = field(default_factory=dict)
+    plex_requests: Counter[str] = field(default_factory=Counter)  # of the last run, by route
 
     def configure(self, **settings: object) -> None:
         """Store the plugin settings in Stash (the whole map, as the settings page does)."""
@@ -87,31 +73,16 @@ class DoctorWorld:
         args = {"mode": "health_check"}
         return json.dumps({"server_connection": connection, "args": args}).encode()
 
-    def run(self, cookie: str | None = None) -> DoctorRun:
+    def run(self, cookie: str | None = None) -> PluginRun:
         self.plex.log.clear()
-        out, err = io.BytesIO(), io.BytesIO()
-        code = run(
-            self.stdin(cookie),
-            plugin_dir=REPO_ROOT,
-            stdout=out,  # type: ignore[arg-type]
-            stderr=err,  # type: ignore[arg-type]
-            env={"STASH2PLEX_DATA_DIR": str(self.data_dir)},
-            ensure_deps=lambda ctx: None,
-        )
-        stdout = out.getvalue().decode("utf-8")
-        stderr = err.getvalue().decode("utf-8", "replace")
-        record_output(self.request, stdout, stderr)
-        logs, _, _ = parse_stderr(err.getvalue())
-        document = json.loads(stdout)
-        return DoctorRun(
-            code,
-            stdout,
-            stderr,
-            document["output"],
-            document["error"],
-            logs,
-            self.plex.log.counts(),
-        )
+        run = run_in_process(self.stdin(cookie), self.data_dir)
+        self.plex_requests = self.plex.log.counts()
+        return run
+
+    @property
+    def plex_beyond_index(self) -> int:
+        """Plex requests of the last run other than the library listings."""
+        return sum(self.plex_requests.values()) - self.plex_requests.get(LISTING, 0)
 
     # -- checking a suggestion against the generator's truth -------------------------------------
 
@@ -135,11 +106,6 @@ class DoctorWorld:
         ]
         results = match_scenes(scenes, view, PathMap.parse(path_map).to_plex)
         return {sid for sid, r in results.items() if r.status.value == "matched"}
-
-
-def record_output(request: pytest.FixtureRequest, *texts: str) -> None:
-    """Feed an in-process run's output to the suite's leak guard (tests/conftest.py)."""
-    note_output(*texts)
 
 
 def remember_secret(request: pytest.FixtureRequest, secret: str) -> None:

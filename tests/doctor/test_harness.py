@@ -7,7 +7,7 @@ import json
 import pytest
 
 from sandbox.harness import REPO_ROOT, PluginHarness
-from tests.doctor.conftest import PLEX_TOKEN, DoctorWorld, record_output, remember_secret
+from tests.doctor.conftest import PLEX_TOKEN, DoctorWorld, remember_secret
 
 
 def test_health_check_as_stash_runs_it(request: pytest.FixtureRequest, world: DoctorWorld) -> None:
@@ -22,7 +22,6 @@ def test_health_check_as_stash_runs_it(request: pytest.FixtureRequest, world: Do
     )
     assert harness.manifest().task("Health Check") is not None
     result = harness.run_task("health_check")
-    record_output(request, result.stdout, result.stderr)
 
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)

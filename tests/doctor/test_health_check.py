@@ -9,12 +9,19 @@ import pytest
 
 from runtime.circuit import Circuit
 from sandbox.generator import GeneratorOptions
-from tests.doctor.conftest import DoctorRun, DoctorWorld, make_world, remember_secret
+from sandbox.harness import PluginRun
+from tests.doctor.conftest import (
+    DoctorWorld,
+    check_of,
+    make_world,
+    remember_secret,
+    statuses_of,
+)
 
 SETTINGS_PLACE = "Settings → Plugins → Stash2Plex"
 
 
-def assert_clean(run: DoctorRun) -> None:
+def assert_clean(run: PluginRun) -> None:
     """The task itself succeeded, with a report and no stack trace."""
     assert run.exit_code == 0, run.error
     assert run.error is None
@@ -27,19 +34,19 @@ def test_correct_setup_is_ready_within_the_request_budget(world: DoctorWorld) ->
     run = world.run()
     assert_clean(run)
     assert run.output["ready"] is True, run.output["verdict"]
-    statuses = run.status()
+    statuses = statuses_of(run)
     for name in ("stash", "settings", "plex", "plex_permission", "sections", "index"):
-        assert statuses[name] == "ok", run.check(name)
+        assert statuses[name] == "ok", check_of(run, name)
     assert "path_map" not in statuses  # nothing to suggest
     counts = run.output["matching"]["counts"]
     sampled = run.output["sample"]["sampled"]
     assert sampled == 500 and run.output["sample"]["stash_requests"] <= 10
     assert counts["matched"] >= 0.85 * sampled
-    assert run.plex_beyond_index <= 10
-    assert run.plex["GET /library"] == 1  # the owner probe: read-only
-    assert not any(method.startswith(("PUT", "POST", "DELETE")) for method in run.plex)
+    assert world.plex_beyond_index <= 10
+    assert world.plex_requests["GET /library"] == 1  # the owner probe: read-only
+    assert not any(method.startswith(("PUT", "POST", "DELETE")) for method in world.plex_requests)
     # Per-section lines: counts and Location paths.
-    movies = run.check("section Movies")
+    movies = check_of(run, "section Movies")
     assert movies["details"]["items"] > 0
     assert movies["details"]["locations"] == ["/media/videos/Movies", "/media/videos/Shared"]
 
@@ -47,7 +54,7 @@ def test_correct_setup_is_ready_within_the_request_budget(world: DoctorWorld) ->
 def test_prefix_difference_without_path_map_prints_the_path_map(world: DoctorWorld) -> None:
     run = world.run()
     assert_clean(run)
-    suggestion = run.check("path_map")
+    suggestion = check_of(run, "path_map")
     assert suggestion["status"] == "fail"
     value = suggestion["details"]["path_map"]
     assert value == world.generated.truth.path_map == "/data/videos=>/media/videos"
@@ -60,7 +67,7 @@ def test_prefix_difference_without_path_map_prints_the_path_map(world: DoctorWor
     matched = world.matched_with(value, matchable)
     assert len(matched) >= 0.99 * len(matchable)
     assert len(world.matched_with("", matchable)) < 0.9 * len(matchable)  # basename only
-    assert run.plex_beyond_index <= 10
+    assert world.plex_beyond_index <= 10
 
 
 @pytest.mark.parametrize(
@@ -80,7 +87,7 @@ def test_windows_and_posix_sides(
     for world in make_world(request, tmp_path, options):
         run = world.run()
         assert_clean(run)
-        value = run.check("path_map")["details"]["path_map"]
+        value = check_of(run, "path_map")["details"]["path_map"]
         assert value == expected == world.generated.truth.path_map
         matchable = world.matchable(run.output["sample"]["ids"])
         assert len(world.matched_with(value, matchable)) >= 0.99 * len(matchable)
@@ -100,7 +107,7 @@ def two_roots(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Doctor
 def test_two_roots_give_two_rules(two_roots: DoctorWorld) -> None:
     run = two_roots.run()
     assert_clean(run)
-    value = run.check("path_map")["details"]["path_map"]
+    value = check_of(run, "path_map")["details"]["path_map"]
     assert set(value.split("; ")) == {
         "/data/videos=>/media/videos",
         "/mnt/clips=>/media/videos/Clips",
@@ -114,7 +121,7 @@ def test_bad_token(world: DoctorWorld) -> None:
     world.configure(plex_token="not-the-right-token-42", path_map=world.generated.truth.path_map)
     run = world.run()
     assert_clean(run)
-    check = run.check("plex_token")
+    check = check_of(run, "plex_token")
     assert check["status"] == "fail"
     assert check["line"] == (
         f"Plex answered 401: token rejected (the token in {SETTINGS_PLACE} → Plex token)"
@@ -122,7 +129,9 @@ def test_bad_token(world: DoctorWorld) -> None:
     assert run.output["ready"] is False
     assert "Plex token" in run.output["verdict"]
     assert "not-the-right-token-42" not in run.stdout + run.stderr
-    assert run.plex.get("GET /library/sections", 0) == 0  # stopped at the first blocking failure
+    assert (
+        world.plex_requests.get("GET /library/sections", 0) == 0
+    )  # stopped at the first blocking failure
     assert any("Plex answered 401" in m for m in run.messages("error"))
 
 
@@ -131,26 +140,26 @@ def test_non_owner_token(world: DoctorWorld) -> None:
     world.configure(plex_token="shared-user-token-77", path_map=world.generated.truth.path_map)
     run = world.run()
     assert_clean(run)
-    assert run.check("plex")["status"] == "ok"  # the token itself is valid
-    check = run.check("plex_permission")
+    assert check_of(run, "plex")["status"] == "ok"  # the token itself is valid
+    check = check_of(run, "plex_permission")
     assert check["status"] == "fail"
     assert "403" in check["line"] and "not the server owner's" in check["line"]
     assert "owner's token" in check["fix"]
     assert run.output["ready"] is False and "owner's token" in run.output["verdict"]
-    assert not any(method.startswith(("PUT", "POST")) for method in run.plex)
+    assert not any(method.startswith(("PUT", "POST")) for method in world.plex_requests)
 
 
 def test_wrong_section_title_suggests_the_closest(world: DoctorWorld) -> None:
     world.configure(plex_library="Movie, Other Videos", path_map=world.generated.truth.path_map)
     run = world.run()
     assert_clean(run)
-    check = run.check("sections")
+    check = check_of(run, "sections")
     assert check["status"] == "fail"
     assert "'Movie' not found; did you mean 'Movies'?" in check["line"]
     assert check["fix"] == f"set {SETTINGS_PLACE} → Plex libraries to 'Movies, Other Videos'"
     assert run.output["verdict"].endswith("to 'Movies, Other Videos'")
     # The library that was found is still checked and previewed.
-    assert run.check("section Other Videos")["status"] == "ok"
+    assert check_of(run, "section Other Videos")["status"] == "ok"
     assert run.output["matching"]["counts"]["matched"] > 0
 
 
@@ -159,14 +168,14 @@ def test_plex_down(world: DoctorWorld) -> None:
     world.plex.server.go_down()
     run = world.run()
     assert_clean(run)
-    check = run.check("plex")
+    check = check_of(run, "plex")
     assert check["status"] == "fail"
     assert check["line"].startswith(f"Plex unreachable at {world.plex.url}: cannot reach Plex")
     assert "Plex URL" in check["fix"]
-    assert "plex_permission" not in run.status() and "index" not in run.status()
+    assert "plex_permission" not in statuses_of(run) and "index" not in statuses_of(run)
     assert run.output["ready"] is False
-    assert run.check("stash")["status"] == "ok"  # the rest of the report is still there
-    assert run.check("queue")["status"] == "ok"
+    assert check_of(run, "stash")["status"] == "ok"  # the rest of the report is still there
+    assert check_of(run, "queue")["status"] == "ok"
 
 
 def test_stash_auth_on(request: pytest.FixtureRequest, world: DoctorWorld) -> None:
@@ -177,7 +186,7 @@ def test_stash_auth_on(request: pytest.FixtureRequest, world: DoctorWorld) -> No
 
     with_session = world.run(cookie=cookie)
     assert_clean(with_session)
-    stash = with_session.check("stash")
+    stash = check_of(with_session, "stash")
     assert stash["status"] == "ok"
     assert stash["details"]["auth"] == "required"
     assert "credentials required" in stash["line"]
@@ -185,13 +194,13 @@ def test_stash_auth_on(request: pytest.FixtureRequest, world: DoctorWorld) -> No
 
     without = world.run(cookie=None)
     assert_clean(without)
-    stash = without.check("stash")
+    stash = check_of(without, "stash")
     assert stash["status"] == "fail"
     assert "refused the credentials (HTTP 401)" in stash["line"]
     assert "without a session" in stash["line"]
     assert "run Health Check from Stash" in stash["fix"]
     assert without.output["ready"] is False
-    assert without.check("settings")["status"] == "fail"
+    assert check_of(without, "settings")["status"] == "fail"
 
 
 def test_open_circuit_and_reconciliation_are_reported(world: DoctorWorld) -> None:
@@ -200,9 +209,9 @@ def test_open_circuit_and_reconciliation_are_reported(world: DoctorWorld) -> Non
     Circuit(world.data_dir).open("auth", "Plex token rejected (401)")
     run = world.run()
     assert_clean(run)
-    circuit = run.check("circuit")
+    circuit = check_of(run, "circuit")
     assert circuit["status"] == "warn" and "Process Queue" in circuit["fix"]
-    assert run.check("reconciliation")["line"].startswith("Reconciliation: never run.")
+    assert check_of(run, "reconciliation")["line"].startswith("Reconciliation: never run.")
     assert run.output["ready"] is True  # a warning, not a blocker: Plex answers again
     assert run.output["queue"]["circuit"]["open"] is True
 
@@ -211,8 +220,8 @@ def test_missing_settings(world: DoctorWorld) -> None:
     world.configure(plex_token=None)
     run = world.run()
     assert_clean(run)
-    check = run.check("settings")
+    check = check_of(run, "settings")
     assert check["status"] == "fail" and "plex_token is not set" in check["line"]
     assert check["fix"] == f"fill in {SETTINGS_PLACE} → Plex token"
-    assert run.check("plex")["status"] == "skip"
-    assert sum(run.plex.values()) == 0
+    assert check_of(run, "plex")["status"] == "skip"
+    assert sum(world.plex_requests.values()) == 0

@@ -117,7 +117,7 @@ def test_preview_gaps_lists_drift_with_its_reason(world: EntityWorld) -> None:
     out = preview.output
     listed = {gap["scene_id"] for gap in out["gaps"] if gap["gap_type"] == "drift"}
     assert out["gaps_by_type"]["drift"] == len(scenes) and listed <= scenes and listed
-    assert any(line.startswith("Gap: scene") and "drift" in line for line in preview.messages)
+    assert any(line.startswith("Gap: scene") and "drift" in line for line in preview.messages())
     assert out["enqueued_count"] == 0
     world.run_task("reconcile_all")
     assert world.run_task("process_queue").exit_code == 0

@@ -3,26 +3,24 @@
 `start_entity_world` generates a library where every scene matches one Plex item or two (no
 unscanned, ambiguous or outside files: every scene of an entity can be written), stores the
 plugin settings in Stash, and runs "Sync All Scenes" in this process through
-`plugin.app.run` (the real worker, queue, Stash gateway and Plex step), so the sync state
-holds what a real push leaves. Hooks fired by Stash mutations run the real Stash2Plex.py
-through the harness (`StashPluginRunner`, synchronously inside the mutation, as Stash does);
-jobs they request stay READY (tests run the worker in-process with `run_task`).
+`sandbox.inprocess.run_in_process` (the real worker, queue, Stash gateway and Plex step), so
+the sync state holds what a real push leaves. Hooks fired by Stash mutations run the real
+Stash2Plex.py through the harness (`StashPluginRunner`, synchronously inside the mutation, as
+Stash does); jobs they request stay READY (tests run the worker in-process with `run_task`).
 """
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from plugin.app import run
 from sandbox.generator import GeneratorOptions
-from sandbox.harness import REPO_ROOT, PluginRun, parse_stderr
+from sandbox.harness import PluginRun
+from sandbox.inprocess import run_in_process
 from sandbox.world import Sandbox, start_sandbox
 from sync_queue.workqueue import WorkQueue
 from worker.services import WorkerServices
@@ -42,16 +40,6 @@ MATCHED_ONLY = {
     "frac_no_metadata": 0.0,
     "plex_orphans": 0,
 }
-
-
-@dataclass
-class TaskRun:
-    """One in-process invocation: exit code, output document, error, log messages."""
-
-    exit_code: int
-    output: Any
-    error: str | None
-    messages: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -75,21 +63,10 @@ class EntityWorld:
     def truth(self) -> Any:
         return self.sandbox.generated.truth
 
-    def run_task(self, mode: str, services: WorkerServices | None = None) -> TaskRun:
-        """A task through `plugin.app.run` in this process, as Stash would start it."""
-        out, err = io.BytesIO(), io.BytesIO()
-        code = run(
-            self.sandbox.harness.stdin_payload({"mode": mode}),
-            plugin_dir=REPO_ROOT,
-            stdout=out,  # type: ignore[arg-type]
-            stderr=err,  # type: ignore[arg-type]
-            env={"STASH2PLEX_DATA_DIR": str(self.data_dir)},
-            ensure_deps=lambda ctx: None,
-            services=services,
-        )
-        logs, _, _ = parse_stderr(err.getvalue())
-        document = json.loads(out.getvalue())
-        return TaskRun(code, document["output"], document["error"], [x.message for x in logs])
+    def run_task(self, mode: str, services: WorkerServices | None = None) -> PluginRun:
+        """A task in this process, as Stash would start it."""
+        stdin = self.sandbox.harness.stdin_payload({"mode": mode})
+        return run_in_process(stdin, self.data_dir, services=services)
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> Any:
         """A mutation or query as the Stash UI sends it (hooks fire inside the request)."""
@@ -154,7 +131,7 @@ def start_entity_world(
             prepare(sandbox.stash)
         sandbox.configure_plugin(**settings)
         first = world.run_task("sync_all")
-        assert first.exit_code == 0, (first.error, first.messages[-5:])
+        assert first.exit_code == 0, (first.error, first.messages()[-5:])
         summary = first.output
         assert summary["failed"] == 0, summary
         covers = not (settings.get("skip_poster") and settings.get("skip_background"))

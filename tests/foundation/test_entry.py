@@ -10,12 +10,12 @@ from pathlib import Path
 
 from base.about import __version__
 from base.errors import StashUnavailable
-from sandbox.harness import REPO_ROOT, go_json
+from sandbox.harness import REPO_ROOT, PluginHarness, go_json
+from sandbox.inprocess import run_in_process
 from tests.foundation.conftest import (
     API_KEY,
     PLEX_TOKEN,
     SESSION_COOKIE,
-    RecordingHarness,
     assert_single_result,
     hook_stdin,
     task_stdin,
@@ -91,24 +91,21 @@ def _no_site_python(tmp_path: Path) -> str:
     return str(wrapper)
 
 
-def test_hook_works_without_any_dependency_installed(tmp_path: Path, request, data_dir) -> None:
-    harness = RecordingHarness(
+def test_hook_works_without_any_dependency_installed(tmp_path: Path, data_dir) -> None:
+    harness = PluginHarness(
         plugin_dir=REPO_ROOT,
         session_cookie=SESSION_COOKIE,
         data_dir=data_dir,
         python=_no_site_python(tmp_path),
     )
-    harness.request = request
     run = harness.run_hook("Scene.Update.Post", 13, BULK, ["ids", "tag_ids"])
     assert run.exit_code == 0 and run.output["scene_ids"] == [13, 12, 14]
 
 
-def test_task_without_dependencies_fails_with_the_exact_command(
-    tmp_path: Path, request, data_dir
-) -> None:
+def test_task_without_dependencies_fails_with_the_exact_command(tmp_path: Path, data_dir) -> None:
     empty_index = tmp_path / "no-wheels"
     empty_index.mkdir()
-    harness = RecordingHarness(
+    harness = PluginHarness(
         plugin_dir=REPO_ROOT,
         session_cookie=SESSION_COOKIE,
         data_dir=data_dir,
@@ -120,7 +117,6 @@ def test_task_without_dependencies_fails_with_the_exact_command(
             "PIP_CONFIG_FILE": os.devnull,
         },
     )
-    harness.request = request
     run = harness.run_task("status")
     assert run.exit_code == 1
     assert_single_result(run)
@@ -142,15 +138,14 @@ def test_status_task_result_arrives_as_json(harness, data_dir: Path) -> None:
     assert run.messages("info")[0].startswith(f"Stash2Plex {__version__}")
 
 
-def test_entry_works_from_any_cwd_and_any_console_encoding(tmp_path: Path, request) -> None:
+def test_entry_works_from_any_cwd_and_any_console_encoding(tmp_path: Path) -> None:
     data_dir = tmp_path / "dätä 📁"
-    harness = RecordingHarness(
+    harness = PluginHarness(
         plugin_dir=REPO_ROOT,
         session_cookie=SESSION_COOKIE,
         data_dir=data_dir,
         env={"PYTHONIOENCODING": "ascii", "LC_ALL": "C", "PYTHONUTF8": "0"},
     )
-    harness.request = request
     run = harness.run_task("status")
     assert run.exit_code == 0 and run.output["data_dir"] == str(data_dir)
     assert f"data folder: {data_dir}" in run.messages("info")[0]
@@ -158,37 +153,37 @@ def test_entry_works_from_any_cwd_and_any_console_encoding(tmp_path: Path, reque
     assert hook.exit_code == 0 and hook.stdout.isascii()
 
 
-def test_stray_prints_become_log_lines_not_stdout(run_inproc) -> None:
+def test_stray_prints_become_log_lines_not_stdout(data_dir: Path) -> None:
     def noisy_settings(ctx):
         ctx.log.add_secret(API_KEY)  # the Stash reader registers what it learns (seam contract)
         print("library chatter", PLEX_TOKEN)  # noqa: T201 - exactly what the test is about
         sys.stderr.write(f"warning from a library {API_KEY}\n")
         return {"plex_url": "http://plex:32400", "plex_token": PLEX_TOKEN}
 
-    run = run_inproc(task_stdin("status"), settings=noisy_settings)
+    run = run_in_process(task_stdin("status"), data_dir, settings=noisy_settings)
     assert run.exit_code == 0
     assert json.loads(run.stdout)["output"]["settings"]["plex_token"] == "***"
     assert "[stdout] library chatter ***" in run.messages("info")
     assert any(m.startswith("warning from a library") for m in run.messages("warning"))
 
 
-def test_a_bug_in_a_handler_gives_one_error_and_exit_1(run_inproc) -> None:
+def test_a_bug_in_a_handler_gives_one_error_and_exit_1(data_dir: Path) -> None:
     def broken(ctx):
         raise KeyError("plex_url")
 
-    run = run_inproc(task_stdin("status"), settings=broken)
+    run = run_in_process(task_stdin("status"), data_dir, settings=broken)
     assert run.exit_code == 1 and run.output is None
     assert run.error == "Internal error: KeyError: 'plex_url'"
     assert len(run.messages("error")) == 1
 
 
-def test_the_session_cookie_is_redacted_even_if_a_handler_echoes_it(run_inproc) -> None:
+def test_the_session_cookie_is_redacted_even_if_a_handler_echoes_it(data_dir: Path) -> None:
     def echo(ctx):
         raise StashUnavailable(f"refused cookie {ctx.invocation.session_cookie}")
 
-    run = run_inproc(task_stdin("status"), settings=echo)
+    run = run_in_process(task_stdin("status"), data_dir, settings=echo)
     assert run.output["settings_error"] == "refused cookie ***"
-    assert SESSION_COOKIE not in run.stderr.decode() + run.stdout.decode()
+    assert SESSION_COOKIE not in run.stderr + run.stdout
 
 
 def test_go_encoded_stdin_with_html_escapes(harness) -> None:

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from base.errors import StashUnavailable
+from sandbox.inprocess import run_in_process
 from tests.foundation.conftest import (
     API_KEY,
     PLEX_TOKEN,
@@ -44,7 +45,7 @@ def test_a_mode_holding_the_cookie_is_redacted_in_the_error(harness) -> None:
     _assert_clean(run.stdout, run.stderr)
 
 
-def test_task_paths_with_every_secret_in_play(run_inproc, data_dir: Path) -> None:
+def test_task_paths_with_every_secret_in_play(data_dir: Path) -> None:
     saved = {
         "plex_url": f"http://plex:32400/?X-Plex-Token={PLEX_TOKEN}",
         "plex_token": PLEX_TOKEN,
@@ -56,13 +57,13 @@ def test_task_paths_with_every_secret_in_play(run_inproc, data_dir: Path) -> Non
         ctx.log.info(f"asked Stash with ApiKey: {API_KEY} and cookie {SESSION_COOKIE}")
         return saved
 
-    status = run_inproc(task_stdin("status"), settings=reader)
+    status = run_in_process(task_stdin("status"), data_dir, settings=reader)
     assert status.exit_code == 0 and status.output["settings"]["plex_token"] == "***"
 
     def failing(ctx):
         raise StashUnavailable(f"GET /graphql?apikey={API_KEY} with session={SESSION_COOKIE}")
 
-    failed = run_inproc(task_stdin("status"), settings=failing)
+    failed = run_in_process(task_stdin("status"), data_dir, settings=failing)
     assert "apikey=***" in failed.output["settings_error"]
 
     def crashing(ctx):
@@ -70,9 +71,9 @@ def test_task_paths_with_every_secret_in_play(run_inproc, data_dir: Path) -> Non
         body = json.dumps({"Stash2Plex": {"plex_token": PLEX_TOKEN}})
         raise RuntimeError(f"cannot parse {body} (cookie {SESSION_COOKIE})")
 
-    crashed = run_inproc(task_stdin("status"), settings=crashing)
+    crashed = run_in_process(task_stdin("status"), data_dir, settings=crashing)
     assert crashed.exit_code == 1 and crashed.error.startswith("Internal error: RuntimeError")
 
     for run in (status, failed, crashed):
-        _assert_clean(run.stdout.decode(), run.stderr.decode())
+        _assert_clean(run.stdout, run.stderr)
     _assert_clean(*_files(data_dir))

@@ -13,7 +13,7 @@ import yaml
 from base.about import PLUGIN_DESCRIPTION
 from sandbox.harness import REPO_ROOT, PluginHarness
 from scripts.package import ZIP_NAME, build
-from tests.foundation.conftest import SESSION_COOKIE, record_output
+from tests.foundation.conftest import SESSION_COOKIE
 
 DATE = "2026-01-02 03:04:05"
 
@@ -101,14 +101,13 @@ def test_default_date_is_utc_in_stash_format(tmp_path: Path) -> None:
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", result.date)
 
 
-def test_the_zip_installs_and_runs_a_hook(tmp_path: Path, request) -> None:
+def test_the_zip_installs_and_runs_a_hook(tmp_path: Path) -> None:
     result = build(REPO_ROOT, tmp_path / "dist", date=DATE)
     plugin_dir = tmp_path / "plugins" / "community" / "Stash2Plex"
     with zipfile.ZipFile(result.zip_path) as archive:
         archive.extractall(plugin_dir)
     harness = PluginHarness(plugin_dir=plugin_dir, session_cookie=SESSION_COOKIE)
     run = harness.run_hook("Scene.Create.Post", 7)
-    record_output(request, run.stdout, run.stderr)
     assert run.exit_code == 0 and run.output == {"hook": "Scene.Create.Post", "scene_ids": [7]}
 
 

@@ -12,6 +12,7 @@ from base.errors import ConfigError, StashAuthError
 from plugin.invocation import parse_invocation
 from runtime.context import Context
 from sandbox.harness import REPO_ROOT, parse_stderr
+from sandbox.inprocess import run_in_process
 from stash.log import StashLog
 from tests.foundation.conftest import PLEX_TOKEN, task_stdin
 from validation.snapshot import read_snapshot
@@ -25,8 +26,8 @@ SAVED = {
 }
 
 
-def test_status_reports_effective_settings_with_the_token_masked(run_inproc, data_dir) -> None:
-    run = run_inproc(task_stdin("status"), settings=SAVED)
+def test_status_reports_effective_settings_with_the_token_masked(data_dir) -> None:
+    run = run_in_process(task_stdin("status"), data_dir, settings=SAVED)
     assert run.exit_code == 0 and run.error is None
     status = run.output
     assert status["version"] == __version__ and status["data_dir"] == str(data_dir)
@@ -46,8 +47,8 @@ def test_status_reports_effective_settings_with_the_token_masked(run_inproc, dat
     assert "plex_token='***'" in info[1]
 
 
-def test_status_without_plex_settings_says_what_to_fill_in(run_inproc) -> None:
-    run = run_inproc(task_stdin("status"), settings={})
+def test_status_without_plex_settings_says_what_to_fill_in(data_dir: Path) -> None:
+    run = run_in_process(task_stdin("status"), data_dir, settings={})
     assert run.exit_code == 0
     assert run.output["configured"] is False and run.output["settings"]["plex_token"] == ""
     expected = (
@@ -57,18 +58,18 @@ def test_status_without_plex_settings_says_what_to_fill_in(run_inproc) -> None:
     assert run.output["setup"] == expected and run.messages("warning") == [expected]
 
 
-def test_status_when_stash_refuses_the_settings_query(run_inproc) -> None:
+def test_status_when_stash_refuses_the_settings_query(data_dir: Path) -> None:
     def refuse(ctx):
         raise StashAuthError("Stash refused the credentials (HTTP 401)")
 
-    run = run_inproc(task_stdin("status"), settings=refuse)
+    run = run_in_process(task_stdin("status"), data_dir, settings=refuse)
     assert run.exit_code == 0
     assert run.output["settings_error"] == "Stash refused the credentials (HTTP 401)"
     assert "settings" not in run.output
 
 
-def test_reading_settings_refreshes_the_hook_snapshot(run_inproc, data_dir: Path) -> None:
-    run_inproc(task_stdin("status"), settings={**SAVED, "debug_logging": "true"})
+def test_reading_settings_refreshes_the_hook_snapshot(data_dir: Path) -> None:
+    run_in_process(task_stdin("status"), data_dir, settings={**SAVED, "debug_logging": "true"})
     snapshot = read_snapshot(data_dir)
     assert snapshot.written_at is not None and snapshot.configured is True
     assert snapshot.settings["debug_logging"] is True and snapshot.settings["paused"] is True
@@ -104,10 +105,10 @@ def test_config_raises_config_error_but_resolved_settings_do_not(data_dir: Path)
     assert read_snapshot(data_dir).configured is False
 
 
-def test_progress_is_only_sent_for_tasks(run_inproc) -> None:
+def test_progress_is_only_sent_for_tasks(data_dir: Path) -> None:
     def report(ctx):
         ctx.progress(0.5)
         return SAVED
 
-    run = run_inproc(task_stdin("status"), settings=report)
+    run = run_in_process(task_stdin("status"), data_dir, settings=report)
     assert run.progress == [0.5]

@@ -1,48 +1,27 @@
-"""What the hostile-input scenarios share: in-process runs, the one-line contract, work snapshots.
+"""What the hostile-input scenarios share: the one-line contract and work snapshots.
 
-`run_inproc` runs `plugin.app.run` in this process as Stash would start the entry script (the
-leak guard reads its output); `contract_problems` lists every way a run broke SPEC §7 (one clear
-line, exit status 0 or 1, one JSON result, no traceback); `work_of` reads the pending work and
-the failed list so a scenario can tell that invalid input recorded nothing and lost nothing.
+Runs come from the harness or `sandbox.inprocess.run_in_process`, both as a `PluginRun`;
+`contract_problems` lists every way a run broke SPEC §7 (one clear line, exit status 0 or 1,
+one JSON result, no traceback); `work_of` reads the pending work and the failed list so a
+scenario can tell that invalid input recorded nothing and lost nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import shutil
 import socket
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from plugin.app import run
-from sandbox.harness import REPO_ROOT, LogLine, PluginRun, parse_stderr
-from sandbox.secrets import note_files, note_output
+from sandbox.harness import PluginRun
 from sync_queue.failed import FailedList
 from sync_queue.inbox import Inbox
 from sync_queue.workqueue import WorkQueue
 
-SettingsSource = Callable[[object], Mapping[str, object]]
 MAX_ERROR_CHARS = 2000  # "one clear line": an error longer than this is not one
 STASH_LINE_LIMIT = 64 * 1024  # Stash's stderr scanner stops at a line this long
-
-
-@dataclass
-class Outcome:
-    """One run as Stash sees it: exit status, decoded result, levelled stderr lines."""
-
-    exit_code: int
-    stdout: str
-    stderr: str
-    output: object = None
-    error: str | None = None
-    logs: list[LogLine] = field(default_factory=list)
-    raw_stderr: bytes = b""
-
-    def messages(self, level: str | None = None) -> list[str]:
-        return [line.message for line in self.logs if level is None or line.level == level]
 
 
 def closed_port() -> int:
@@ -52,62 +31,7 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_inproc(
-    raw: bytes,
-    data_dir: Path,
-    settings: SettingsSource | Mapping[str, object] | None = None,
-) -> Outcome:
-    """`plugin.app.run` on `raw`; `settings`: a map or callable (seam), None = read from Stash."""
-    if settings is None or callable(settings):
-        source = settings
-    else:
-        fixed = dict(settings)
-        source = lambda ctx: fixed  # noqa: E731
-    out, err = io.BytesIO(), io.BytesIO()
-    code = run(
-        raw,
-        plugin_dir=REPO_ROOT,
-        stdout=out,  # type: ignore[arg-type]
-        stderr=err,  # type: ignore[arg-type]
-        env={"STASH2PLEX_DATA_DIR": str(data_dir)},
-        settings_source=source,  # type: ignore[arg-type]
-        ensure_deps=lambda ctx: None,
-    )
-    stdout = out.getvalue().decode("utf-8", "replace")
-    note_output(stdout, err.getvalue())  # the leak guard reads every run ...
-    note_files(data_dir)  # ... and every file it left behind
-    logs, _, _ = parse_stderr(err.getvalue())
-    try:
-        document = json.loads(stdout)
-    except ValueError:
-        document = {}
-    output = document.get("output") if isinstance(document, dict) else None
-    error = document.get("error") if isinstance(document, dict) else None
-    return Outcome(
-        code,
-        stdout,
-        err.getvalue().decode("utf-8", "replace"),
-        output,
-        error,
-        logs,
-        err.getvalue(),
-    )
-
-
-def from_harness(result: PluginRun) -> Outcome:
-    """A subprocess run (sandbox harness) in the same shape."""
-    return Outcome(
-        result.exit_code,
-        result.stdout,
-        result.stderr,
-        result.output,
-        result.error if result.exit_code == 0 or result.error else None,
-        result.logs,
-        result.stderr.encode("utf-8", "surrogateescape"),
-    )
-
-
-def contract_problems(outcome: Outcome, *, one_error_line: bool = True) -> list[str]:
+def contract_problems(outcome: PluginRun, *, one_error_line: bool = True) -> list[str]:
     """Every way `outcome` breaks SPEC §7 (empty: one clear line, right status, no traceback).
 
     `one_error_line`: a failed run logs exactly one error line, its `error` (hostile stdin);
@@ -125,7 +49,7 @@ def contract_problems(outcome: Outcome, *, one_error_line: bool = True) -> list[
         problems.append(f"stdout is not one result object: {outcome.stdout[:200]!r}")
     if "Traceback" in outcome.stdout or "Traceback" in outcome.stderr:
         problems.append("a traceback reached the output")
-    for raw_line in outcome.raw_stderr.split(b"\n"):
+    for raw_line in outcome.stderr.encode("utf-8").split(b"\n"):
         if len(raw_line) >= STASH_LINE_LIMIT:
             problems.append(f"a stderr line of {len(raw_line)} bytes (Stash stops reading)")
         if raw_line.strip() and not (raw_line[:1] == b"\x01" and raw_line[2:3] == b"\x02"):

@@ -19,12 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from base.about import PLUGIN_ID
+from sandbox.inprocess import run_in_process
 from sync_queue.sync_state import SyncStateStore
 from tests.reliability import scale
 from tests.reliability.hostile_support import (
     contract_problems,
     fresh_copy,
-    run_inproc,
     seed_work,
     work_of,
 )
@@ -132,7 +132,7 @@ def _problems(world: ChaosWorld, task: str, saved: dict[str, object], data_dir: 
         source = saved
     connection = world.harness.server_connection()
     stdin = json.dumps({"server_connection": connection, "args": {"mode": task}}).encode()
-    outcome = run_inproc(stdin, data_dir, settings=source)
+    outcome = run_in_process(stdin, data_dir, settings=source)
     problems = contract_problems(outcome, one_error_line=False)
     error = outcome.error or ""
     if outcome.exit_code == 1 and not any(k in error for k in ("plex_url", "plex_token", "Plex")):

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from plugin.dispatch import ENTITY_TRIGGERS
 from plugin.invocation import MAX_ID
 from sandbox.harness import REPO_ROOT, PluginHarness, go_json
+from sandbox.inprocess import run_in_process
 from sandbox.secrets import distinctive
 from tests.reliability import scale
 from tests.reliability.hostile_support import (
@@ -28,8 +29,6 @@ from tests.reliability.hostile_support import (
     contract_problems,
     digest,
     fresh_copy,
-    from_harness,
-    run_inproc,
     seed_work,
     work_of,
 )
@@ -197,7 +196,7 @@ def test_generated_stdin_gets_one_clear_line_and_leaves_state_intact(
     @given(doc=document(), how=mangling, cut=st.integers(min_value=0, max_value=10**6))
     def check(doc: object, how: str, cut: int) -> None:
         raw = _encode(doc, how, cut)
-        outcome = run_inproc(raw, data_dir, settings={})
+        outcome = run_in_process(raw, data_dir, settings={})
         tally.faults += 1
         problems = contract_problems(outcome)
         if digest(data_dir) != untouched:  # the run wrote: check every store, then start over
@@ -321,9 +320,9 @@ def test_catalogue_of_nasty_stdin_through_the_real_entry_script(
     for name, raw, code, message in catalogue:
         fresh_copy(template, harness.data_dir)
         if scale.CHAOS or name in NASTIEST:
-            outcome = from_harness(harness.run({}, raw_stdin=raw, timeout=60))
+            outcome = harness.run({}, raw_stdin=raw, timeout=60)
         else:  # the same entry point in this process (make test's time budget)
-            outcome = run_inproc(raw, harness.data_dir, settings={})
+            outcome = run_in_process(raw, harness.data_dir, settings={})
         tally.faults += 1
         problems = contract_problems(outcome)
         if outcome.exit_code != code or (message and message not in (outcome.error or "")):
@@ -339,7 +338,7 @@ def test_catalogue_of_nasty_stdin_through_the_real_entry_script(
     # Megabytes of not-UTF-8 bytes, and a multi-megabyte bulk edit with junk and duplicates.
     garbage = random.Random(4).randbytes(scale.pick(1, 5) << 20)
     fresh_copy(template, harness.data_dir)
-    outcome = from_harness(harness.run({}, raw_stdin=b"{" + garbage, timeout=60))
+    outcome = harness.run({}, raw_stdin=b"{" + garbage, timeout=60)
     tally.faults += 1
     if outcome.exit_code != 1 or "stdin is not UTF-8 text" not in (outcome.error or ""):
         found.append(f"garbage: exit {outcome.exit_code}, {outcome.error!r}")
@@ -369,7 +368,7 @@ def _huge_bulk(
 ) -> tuple[list[str], list[str]]:
     """(broken contract, lost work) of one multi-megabyte bulk edit with junk ids."""
     fresh_copy(template, harness.data_dir)
-    outcome = from_harness(harness.run({}, raw_stdin=raw, timeout=120))
+    outcome = harness.run({}, raw_stdin=raw, timeout=120)
     problems = contract_problems(outcome)
     after = work_of(harness.data_dir)
     expected = set(range(1, count + 1))
@@ -403,7 +402,7 @@ def test_hostile_runs_between_real_edits_lose_nothing(
     found: list[str] = []
     for scene_id in edited:
         for raw in rng.sample(catalogue, 2):
-            outcome = from_harness(world.harness.run({}, raw_stdin=raw, timeout=60))
+            outcome = world.harness.run({}, raw_stdin=raw, timeout=60)
             tally.faults += 1
             found += contract_problems(outcome)
             if outcome.exit_code != 1:

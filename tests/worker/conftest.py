@@ -1,37 +1,32 @@
 """Fixtures of the worker tests: a sandbox world, plugin runners, in-process runs.
 
-In-process tests run `plugin.app.run` in this process against the Stash emulator (real
-HTTP, real settings reader, real stashapi gateway) with the scripted Plex step; Stash's
-hooks are recorded by `InertRunner` and run in-process on demand, so no test process is
-started unless a test means it. Subprocess tests use `SplitRunner`: tasks through the
+In-process tests run the plugin through `sandbox.inprocess.run_in_process` against the Stash
+emulator (real HTTP, real settings reader, real stashapi gateway) with the scripted Plex step;
+Stash's hooks are recorded by `InertRunner` and run in-process on demand, so no test process
+is started unless a test means it. Subprocess tests use `SplitRunner`: tasks through the
 driver script (scripted Plex step), hooks through the real Stash2Plex.py, both started
 exactly as Stash starts them.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from plugin.app import run
 from sandbox.generator import GeneratorOptions
 from sandbox.harness import (
     PLUGIN_ID,
     REPO_ROOT,
-    LogLine,
     PluginHarness,
     PluginRun,
     RunningPlugin,
     StashPluginRunner,
-    parse_stderr,
 )
+from sandbox.inprocess import run_in_process
 from sandbox.world import Sandbox, start_sandbox
 from sync_queue.inbox import Inbox
 from sync_queue.workqueue import WorkQueue
@@ -141,45 +136,18 @@ def data_dir_of(world: Sandbox) -> Path:
     return world.harness.data_dir
 
 
-@dataclass
-class InprocRun:
-    exit_code: int
-    output: Any
-    error: str | None
-    logs: list[LogLine] = field(default_factory=list)
-    progress: list[float] = field(default_factory=list)
-    stderr: str = ""
-
-    def messages(self, level: str | None = None) -> list[str]:
-        return [line.message for line in self.logs if level is None or line.level == level]
-
-
 def run_inproc(
     world: Sandbox, args: dict[str, object], services: WorkerServices | None = None
-) -> InprocRun:
-    """One invocation through plugin.app.run in this process, as Stash would start it."""
-    out, err = io.BytesIO(), io.BytesIO()
-    code = run(
-        world.harness.stdin_payload(args),
-        plugin_dir=REPO_ROOT,
-        stdout=out,  # type: ignore[arg-type]
-        stderr=err,  # type: ignore[arg-type]
-        env={"STASH2PLEX_DATA_DIR": str(data_dir_of(world))},
-        ensure_deps=lambda ctx: None,
-        services=services,
-    )
-    logs, progress, _ = parse_stderr(err.getvalue())
-    document = json.loads(out.getvalue())
-    return InprocRun(
-        code, document["output"], document["error"], logs, progress, err.getvalue().decode()
-    )
+) -> PluginRun:
+    """`args` as Stash would send them to this world's plugin, run in this process."""
+    return run_in_process(world.harness.stdin_payload(args), data_dir_of(world), services=services)
 
 
-def run_task(world: Sandbox, mode: str, services: WorkerServices | None = None) -> InprocRun:
+def run_task(world: Sandbox, mode: str, services: WorkerServices | None = None) -> PluginRun:
     return run_inproc(world, {"mode": mode}, services)
 
 
-def run_recorded_hooks(world: Sandbox) -> list[InprocRun]:
+def run_recorded_hooks(world: Sandbox) -> list[PluginRun]:
     """Run (in-process, in order) the hooks Stash fired since the last call."""
     runner = world.stash.plugin_runner
     assert isinstance(runner, InertRunner)
