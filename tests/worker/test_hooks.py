@@ -87,6 +87,7 @@ def test_due_reconciliation_wakes_the_worker_even_with_nothing_recorded(world: S
     data_dir = data_dir_of(world)
     stdin = world.harness.stdin_payload(world.harness.hook_args("Scene.Update.Post", 1))
     ctx = Context(parse_invocation(stdin), StashLog(io.BytesIO()), REPO_ROOT, data_dir, dict)
+
     # A later hook of a bulk whose rows the worker already took: nothing is due in the
     # inbox, so only the scheduler can say "wake up".
     def wake() -> str | None:
