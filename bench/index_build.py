@@ -35,14 +35,14 @@ TOKEN = "bench-plex-token"
 
 def child(url: str, data_dir: str) -> None:
     """Runs in the fresh process: build, then refresh incrementally; prints JSON."""
-    from plex.env import prepare_plexapi_env
+    from types import SimpleNamespace
 
-    prepare_plexapi_env(data_dir)
-    from plex.client import PlexClient
+    from plex.opener import open_plex
+
+    client = open_plex(SimpleNamespace(plex_url=url, plex_token=TOKEN), data_dir)
     from plex.index import PathIndex
 
     baseline = peak_rss_mb()
-    client = PlexClient(url, TOKEN, data_dir=data_dir)
     index = PathIndex(data_dir)
     started = time.perf_counter()
     sections = client.sections()

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 MIN_STASH_VERSION = (0, 24, 0)  # reference/stash.md §8: plugin settings and package manager
-STASH_TIMEOUT_S = 15.0
+STASH_TIMEOUT_S = 15.0  # a Health Check answers sooner than a task's 30 s would let it
 _VERSION_QUERY = "query { version { version } }"
 _FROM_TASKS = (
     "run Health Check from Stash (Settings → Tasks → Plugin Tasks → Stash2Plex), which hands "
@@ -37,7 +37,7 @@ class StashAccess:
     """The Stash check's result and, when Stash is usable, the gateway for the sample."""
 
     result: CheckResult
-    gateway: Any = None  # stash.client.StashGateway
+    gateway: Any = None  # runtime.stash.CountingStash (a stash.client.StashGateway)
 
 
 def _auth_mode(endpoint: StashEndpoint) -> str:
@@ -67,15 +67,17 @@ def _auth_text(mode: str) -> str:
 
 
 def check_stash(ctx: Context) -> StashAccess:
-    """Stash reachable, its version, its auth mode; the gateway for the sample when usable."""
-    from stash.client import StashGateway
+    """Stash reachable, its version, its auth mode; the gateway for the sample when usable.
+
+    Opened by `runtime.stash.connect_stash`, the production opener, not `open_stash`: this
+    check is about the real Stash (its version, its auth), never an injected test double.
+    """
+    from runtime.stash import connect_stash
 
     endpoint = StashEndpoint.from_server_connection(ctx.invocation.server_connection)
-    for secret in endpoint.secrets():
-        ctx.log.add_secret(secret)
     where = endpoint.base_url
     try:
-        gateway = StashGateway(endpoint, timeout=STASH_TIMEOUT_S, logger=ctx.log)
+        gateway = connect_stash(ctx, timeout=STASH_TIMEOUT_S)
     except StashAuthError as exc:
         has_session = bool(endpoint.cookie_value)
         why = (

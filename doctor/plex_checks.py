@@ -189,14 +189,11 @@ def select_configured(available: list[Any], raw_titles: str) -> tuple[list[Any],
 
 def check_plex(config: Any, data_dir: Path) -> PlexAccess:
     """Reachability, token, edit permission and sections; stops at the first blocking failure."""
-    from plex.env import prepare_plexapi_env
-
-    prepare_plexapi_env(data_dir)
-    from plex.client import PlexClient
+    from plex.opener import open_plex
 
     access = PlexAccess()
     try:
-        client = PlexClient.from_config(config, data_dir)
+        client = open_plex(config, data_dir)
     except ConfigError as exc:
         access.results.append(
             CheckResult(

@@ -80,10 +80,13 @@ def _ask_scheduler(ctx: Context) -> None:
     Reads the settings snapshot, not Stash, so a task that never needed settings pays no
     request; a failure here never fails the task that already did its work.
     """
-    from reconciliation.auto import wake_if_due
+    from reconciliation.auto import reconciliation_due
+    from runtime.wakeup import wake_if_due
 
     try:
-        woke = wake_if_due(ctx, ctx.snapshot().settings)
+        snapshot = ctx.snapshot()
+        due = reconciliation_due(ctx, snapshot.settings)
+        woke = wake_if_due(ctx, due, backoff=False, snapshot=snapshot)
     except Stash2PlexError as exc:
         ctx.log.debug(f"reconciliation check skipped: {exc}")
         return

@@ -20,13 +20,20 @@ from base.errors import InvocationError
 from plugin.invocation import MAX_ID, digits
 from runtime.context import Context
 from runtime.invocation import HookEvent
+from runtime.wakeup import wake_if_due
 
 TYPE_CHECKING = False  # typing costs a hook process milliseconds
 if TYPE_CHECKING:
     from sync_queue.inbox import Inbox
     from validation.snapshot import Snapshot
 
-__all__ = ["as_id", "handle_scene_hook", "record_event", "scene_ids_of", "wake_if_due"]
+__all__ = [
+    "as_id",
+    "due_after_recording",
+    "handle_scene_hook",
+    "record_event",
+    "scene_ids_of",
+]
 
 DESTROY = "Scene.Destroy.Post"
 
@@ -99,12 +106,14 @@ def record_event(data_dir: Path, event: HookEvent, inbox: Inbox | None = None) -
     return ids
 
 
-def wake_if_due(ctx: Context, snapshot: Snapshot, inbox: Inbox) -> str | None:
-    """The wake-up rule after recording; returns what happened, or None (nothing due).
+def due_after_recording(ctx: Context, snapshot: Snapshot, inbox: Inbox, now: float) -> bool:
+    """Does the worker have something to do: due work in the inbox, or (with automatic
+    reconciliation on) a due run by the scheduler. Closes `inbox` first: no database handle
+    is held across the wake-up's GraphQL calls.
 
-    Closes `inbox` first: no database handle is held across a GraphQL call.
+    The scheduler module (and its `dataclasses`) is imported only when automatic
+    reconciliation is on; with `never` the hook pays nothing for it.
     """
-    now = time.time()
     due = inbox.has_due(now)
     inbox.close()
     settings = snapshot.settings
@@ -113,14 +122,7 @@ def wake_if_due(ctx: Context, snapshot: Snapshot, inbox: Inbox) -> str | None:
 
         scheduler = ReconciliationScheduler(ctx.data_dir, warn=ctx.log.warning)
         due = scheduler.decide(settings, now) is not None
-    if not due:
-        return None
-    from runtime.wakeup import wake_blocker, wake_worker
-
-    blocker = wake_blocker(ctx.data_dir, snapshot, now)
-    if blocker is not None:
-        return f"not woken ({blocker})"
-    return wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log, now=now)
+    return due
 
 
 def handle_scene_hook(ctx: Context) -> dict[str, object]:
@@ -139,7 +141,9 @@ def handle_scene_hook(ctx: Context) -> dict[str, object]:
     try:
         ids = record_event(ctx.data_dir, event, inbox)
         ctx.log.debug(f"{event.trigger}: recorded scene(s) {_preview(ids)}")
-        woke = wake_if_due(ctx, snapshot, inbox)
+        now = time.time()
+        due = due_after_recording(ctx, snapshot, inbox, now)
+        woke = wake_if_due(ctx, due, backoff=True, snapshot=snapshot, now=now)
     finally:
         inbox.close()
     if woke is not None:

@@ -5,7 +5,8 @@ a hook (a hook only asks the scheduler and wakes the worker). The engine queues 
 hook `Inbox`, which the worker drains right after, and the run is recorded with the
 decision's `is_startup` and start time (so a daily run does not drift by its own length).
 A run that cannot start (Stash unreachable) is not recorded: the next invocation retries.
-Any other task applies `wake_if_due`: a due run only wakes the worker, which performs it.
+Any other task asks `reconciliation_due` and hands the answer to `runtime.wakeup.wake_if_due`:
+a due run only wakes the worker, which performs it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from base.errors import Stash2PlexError
 from reconciliation.scheduler import ReconciliationScheduler, RunDecision
 from runtime.context import Context
 
-__all__ = ["run_due_reconciliation", "wake_if_due"]
+__all__ = ["reconciliation_due", "run_due_reconciliation"]
 
 
 def run_due_reconciliation(
@@ -58,16 +59,8 @@ def run_due_reconciliation(
     return decision
 
 
-def wake_if_due(ctx: Context, config: Any, *, now: float | None = None) -> str | None:
-    """Ask the scheduler (a JSON read; none with `never`); when a run is due, apply the
-    wake-up rule so the worker performs it. None when nothing is due, else what the wake-up
-    did or why it was not attempted."""
-    decision = ReconciliationScheduler(ctx.data_dir, warn=ctx.log.warning).decide(config, now)
-    if decision is None:
-        return None
-    from runtime.wakeup import wake_blocker, wake_worker
-
-    blocker = wake_blocker(ctx.data_dir, ctx.snapshot(), now)
-    if blocker is not None:
-        return f"not started: {blocker}"
-    return wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log, now=now)
+def reconciliation_due(ctx: Context, config: Any, *, now: float | None = None) -> bool:
+    """Is an automatic run due (a JSON read; none with `never`)? The caller wakes the worker
+    with `runtime.wakeup.wake_if_due`; this never runs the reconciliation itself."""
+    scheduler = ReconciliationScheduler(ctx.data_dir, warn=ctx.log.warning)
+    return scheduler.decide(config, now) is not None

@@ -218,12 +218,9 @@ class GapDetectionEngine:
         Raises PlexServerDown when Plex cannot be reached, PlexAuthError when it refuses the
         token, ConfigError when plex_url/plex_token are unusable.
         """
-        from plex.env import prepare_plexapi_env
+        from plex.opener import open_plex
 
-        prepare_plexapi_env(self.data_dir)
-        from plex.client import PlexClient
-
-        client = PlexClient.from_config(self.config, self.data_dir)
+        client = open_plex(self.config, self.data_dir)
         self.client = client
         client.connect()
         return client

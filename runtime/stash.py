@@ -32,16 +32,17 @@ class CountingStash:
         return getattr(self.gateway, name)
 
 
-def connect_stash(ctx: Context) -> CountingStash:
-    """The production gateway (stashapi-based; three requests to connect)."""
+def connect_stash(ctx: Context, *, timeout: float = STASH_TIMEOUT_S) -> CountingStash:
+    """The production gateway (stashapi-based; three requests to connect). The connection's
+    secrets reach the log's redactor before the first request, so even a failure to connect
+    cannot print them. Raises `StashUnavailable` or `StashAuthError` (base.errors)."""
     from stash.client import StashGateway
+    from stash.connection import StashEndpoint
 
-    gateway = StashGateway.from_server_connection(
-        ctx.invocation.server_connection, timeout=STASH_TIMEOUT_S, logger=ctx.log
-    )
-    for secret in gateway.endpoint.secrets():
+    endpoint = StashEndpoint.from_server_connection(ctx.invocation.server_connection)
+    for secret in endpoint.secrets():
         ctx.log.add_secret(secret)
-    return CountingStash(gateway)
+    return CountingStash(StashGateway(endpoint, timeout=timeout, logger=ctx.log))
 
 
 def open_stash(ctx: Context) -> Any:

@@ -21,6 +21,10 @@ The marker file `wake_requested` keeps most hooks from asking Stash at all:
 Stash unreachable: one warning, and the work stays recorded for the next run. Never call
 this while holding a database write transaction (starting a task can make Stash run hooks
 synchronously).
+
+Every invocation that leaves work behind (both hook handlers, every task) applies the rule
+through `wake_if_due`; only the worker's own continuation request calls `wake_worker`
+directly (it always asks Stash and has already decided that work is due).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from runtime.context import Context
     from stash.log import StashLog
     from validation.snapshot import Snapshot
 
@@ -41,6 +46,7 @@ __all__ = [
     "FAILURE_BACKOFF_S",
     "MARKER_FILE",
     "MARKER_TTL_S",
+    "NOT_STARTED",
     "PENDING",
     "REQUESTED",
     "UNREACHABLE",
@@ -50,6 +56,7 @@ __all__ = [
     "is_our_waiting_job",
     "read_marker",
     "wake_blocker",
+    "wake_if_due",
     "wake_worker",
     "write_marker",
 ]
@@ -68,6 +75,7 @@ ALREADY_QUEUED = "already queued"  # our job is waiting in Stash's queue
 PENDING = "pending"  # a fresh marker says a request is on its way
 BACKOFF = "backoff"  # a request failed moments ago; not retried yet
 UNREACHABLE = "unreachable"  # Stash could not be asked; work stays recorded
+NOT_STARTED = "not started"  # wake_if_due: "not started: <wake_blocker's reason>"
 
 _REQUESTED_STATE = "requested"
 _FAILED_STATE = "failed"
@@ -205,3 +213,33 @@ def wake_worker(
         )
         return UNREACHABLE
     return REQUESTED
+
+
+def wake_if_due(
+    ctx: Context,
+    due: bool,
+    *,
+    backoff: bool,
+    snapshot: Snapshot | None = None,
+    now: float | None = None,
+) -> str | None:
+    """The wake-up rule for an invocation that may leave work behind. None when nothing is
+    `due`; "not started: <why>" when `wake_blocker` forbids waking (the work stays recorded);
+    else what `wake_worker` did.
+
+    `backoff`: hooks pass True (after a failed request they wait FAILURE_BACKOFF_S, or a down
+    Stash would cost every hook of a bulk edit its timeout); tasks pass False (Stash just ran
+    them, so it answers, and their work must not wait for some later invocation).
+    `snapshot`: the settings snapshot the caller already read (default `ctx.snapshot()`).
+    `now`: the caller's clock, for the circuit and the marker. Never call it with a database
+    transaction open.
+    """
+    if not due:
+        return None
+    snapshot = ctx.snapshot() if snapshot is None else snapshot
+    blocker = wake_blocker(ctx.data_dir, snapshot, now)
+    if blocker is not None:
+        return f"{NOT_STARTED}: {blocker}"
+    return wake_worker(
+        ctx.data_dir, ctx.invocation.server_connection, ctx.log, now=now, backoff=backoff
+    )

@@ -18,20 +18,15 @@ DEFAULT_PURGE_DAYS = 30.0
 
 def retry_failed(ctx: Context) -> dict[str, object]:
     """Task `retry_failed`: every failed scene back into the queue with fresh attempts."""
-    from runtime.wakeup import wake_blocker, wake_worker
+    from runtime.wakeup import wake_if_due
     from sync_queue.failed import FailedList
 
     with FailedList(ctx.ensure_data_dir()) as failed:
         ids = failed.retry_all()
     ctx.log.info(f"Retry Failed: {len(ids)} scene(s) queued again")
     output: dict[str, object] = {"requeued": len(ids), "scene_ids": ids[:100]}
-    if ids:
-        blocker = wake_blocker(ctx.data_dir, ctx.snapshot())
-        woke = (
-            f"not woken ({blocker})"
-            if blocker
-            else wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log, backoff=False)
-        )
+    woke = wake_if_due(ctx, bool(ids), backoff=False)
+    if woke is not None:
         output["wake"] = woke
     return output
 

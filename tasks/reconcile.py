@@ -81,17 +81,17 @@ def run_reconcile(ctx: Context, scope: str) -> dict[str, object]:
 def _wake(ctx: Context, due: bool) -> str:
     """The wake-up rule, as hooks apply it (same blockers: paused, not set up, circuit open).
     Called with no database transaction open: starting a task can make Stash run hooks."""
-    if not due:
-        return "not needed"
-    from runtime.wakeup import wake_blocker, wake_worker
+    from runtime.wakeup import NOT_STARTED, wake_if_due
 
-    blocker = wake_blocker(ctx.data_dir, ctx.snapshot())
-    if blocker is not None:
-        ctx.log.info(f"'Stash2Plex: Process Queue' not started ({blocker}); the work is queued.")
-        return f"not started: {blocker}"
     # backoff=False: a hook's failed request moments ago (Stash slow under a burst of hooks)
     # must not leave every gap this run queued waiting for some later invocation.
-    return wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log, backoff=False)
+    woke = wake_if_due(ctx, due, backoff=False)
+    if woke is None:
+        return "not needed"
+    if woke.startswith(NOT_STARTED):
+        blocker = woke.partition(": ")[2]
+        ctx.log.info(f"'Stash2Plex: Process Queue' not started ({blocker}); the work is queued.")
+    return woke
 
 
 def reconcile_all(ctx: Context) -> dict[str, object]:
@@ -129,8 +129,10 @@ def preview_gaps(ctx: Context) -> dict[str, object]:
     if result.total_gaps > limit:
         ctx.log.info(f"… and {result.total_gaps - limit} more gap(s) (totals above).")
     output = result.to_dict(gap_limit=limit)
-    from reconciliation.auto import wake_if_due
+    from reconciliation.auto import reconciliation_due
+    from runtime.wakeup import wake_if_due
 
     # Not a run of its own: an automatic run that is due is still the worker's to perform.
-    output["worker"] = wake_if_due(ctx, ctx.config()) or "not needed"
+    due = reconciliation_due(ctx, ctx.config())
+    output["worker"] = wake_if_due(ctx, due, backoff=False) or "not needed"
     return output

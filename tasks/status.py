@@ -78,14 +78,9 @@ def _wake_if_due(ctx: Context, status: dict[str, object]) -> None:
     queue = status.get("queue")
     if not isinstance(queue, dict) or not queue.get("due_work"):
         return
-    from runtime.wakeup import wake_blocker, wake_worker
+    from runtime.wakeup import wake_if_due
 
-    blocker = wake_blocker(ctx.data_dir, ctx.snapshot())
-    queue["wake"] = (
-        f"not woken ({blocker})"
-        if blocker
-        else wake_worker(ctx.data_dir, ctx.invocation.server_connection, ctx.log, backoff=False)
-    )
+    queue["wake"] = wake_if_due(ctx, True, backoff=False)
 
 
 def _wake_for_reconciliation(ctx: Context, status: dict[str, object]) -> None:
@@ -96,9 +91,11 @@ def _wake_for_reconciliation(ctx: Context, status: dict[str, object]) -> None:
         return
     if isinstance(queue, dict) and "wake" in queue:
         return  # already woken for the queue
-    from reconciliation.auto import wake_if_due
+    from reconciliation.auto import reconciliation_due
+    from runtime.wakeup import wake_if_due
 
-    history["wake"] = wake_if_due(ctx, ctx.resolved_settings().values)
+    due = reconciliation_due(ctx, ctx.resolved_settings().values)
+    history["wake"] = wake_if_due(ctx, due, backoff=False)
 
 
 def _queue_lines(status: dict[str, object]) -> list[tuple[str, str]]:

@@ -1,7 +1,8 @@
 """Plex-side task handlers: "Unlock Plex Fields" (`unlock_fields`).
 
-Task path (may import plexapi, after `prepare_plexapi_env`). Plex unreachable or a rejected
-token ends the task with one clear error line; nothing in the data folder changes.
+Task path (opens Plex with `plex.opener.open_plex`, which prepares plexapi's environment first).
+Plex unreachable or a rejected token ends the task with one clear error line; nothing in the
+data folder changes.
 """
 
 from __future__ import annotations
@@ -15,21 +16,19 @@ UNLOCK_TASK = "Unlock Plex Fields"
 
 def run_unlock_fields(ctx: Context) -> dict[str, object]:
     """Remove every field lock Stash2Plex set on the Plex items it wrote."""
-    from plex.env import prepare_plexapi_env
+    from plex.opener import open_plex
 
     config = ctx.config()
     data_dir = ctx.ensure_data_dir()
-    prepare_plexapi_env(data_dir)
+    # First: plex.unlock imports plexapi (through plex.errors), which must find its
+    # environment prepared.
+    with open_plex(config, data_dir, log=ctx.log) as client:
+        from plex.unlock import unlock_fields
+        from sync_queue.sync_state import SyncStateStore
 
-    from plex.client import PlexClient
-    from plex.unlock import unlock_fields
-    from sync_queue.sync_state import SyncStateStore
-
-    ctx.log.add_secret(config.plex_token)
-    with SyncStateStore(data_dir) as store:
-        states = list(store.get_many(store.sync_timestamps()).values())
-    ctx.log.info(f"{UNLOCK_TASK}: {len(states)} scene(s) in the sync state")
-    with PlexClient.from_config(config, data_dir) as client:
+        with SyncStateStore(data_dir) as store:
+            states = list(store.get_many(store.sync_timestamps()).values())
+        ctx.log.info(f"{UNLOCK_TASK}: {len(states)} scene(s) in the sync state")
         report = unlock_fields(client, states, progress=ctx.progress)
     summary: dict[str, object] = {
         "task": UNLOCK_TASK,

@@ -34,14 +34,15 @@ DEFAULT_BATCH_SIZE = 200
 
 
 def default_plex_step(ctx: StepContext) -> PlexStep:
-    """The production step (`worker.step_plex`), imported once plexapi's environment is set:
-    plexapi reads it once, at import (plex/env.py)."""
-    from plex.env import prepare_plexapi_env
+    """The production step (`worker.step_plex`) around the client `plex.opener.open_plex`
+    opens. Plex is opened first: that prepares plexapi's environment, which plexapi reads
+    once, at import, and `worker.step_plex` imports plexapi."""
+    from plex.opener import open_plex
 
-    prepare_plexapi_env(ctx.data_dir)
+    client = open_plex(ctx.config, ctx.data_dir, log=ctx.log)
     from worker.step_plex import build_plex_step
 
-    return build_plex_step(ctx)
+    return build_plex_step(ctx, client)
 
 
 @dataclass

@@ -4,8 +4,8 @@ Per batch: desired state (`build_desired`; a scene with nothing meaningful is no
 targets (stored keys, verified by the one multi-fetch the writer needs anyway; else the path
 index, refreshed at most once per run on a miss), scans for files Plex has not indexed yet,
 one `PlexWriter.write` per scene, and every new `SceneSyncState` stored in one transaction
-before the outcomes go back to the worker. Import only after `plex.env.prepare_plexapi_env`
-(use `worker.step.build_plex_step`).
+before the outcomes go back to the worker. Import only after `plex.opener.open_plex` (it
+prepares plexapi's environment; `worker.services.default_plex_step` does both in order).
 """
 
 from __future__ import annotations
@@ -342,14 +342,9 @@ class PlexSyncStep:
         return outcome
 
 
-def build_plex_step(ctx: StepContext) -> PlexSyncStep:
-    """The real step for one worker run, from the run's settings and services. Import this
-    module only after `plex.env.prepare_plexapi_env` (`worker.services.default_plex_step`)."""
-    from plex.env import prepare_plexapi_env
-
-    prepare_plexapi_env(ctx.data_dir)
-
-    from plex.client import PlexClient
+def build_plex_step(ctx: StepContext, client: PlexClient) -> PlexSyncStep:
+    """The real step for one worker run, from the run's settings and services, around the
+    client `plex.opener.open_plex` opened (`worker.services.default_plex_step`)."""
     from plex.index import PathIndex
     from plex.resolve import TargetResolver
     from plex.scans import ScanLedger
@@ -358,8 +353,6 @@ def build_plex_step(ctx: StepContext) -> PlexSyncStep:
     from worker.step_plex import PlexSyncStep
 
     config = ctx.config
-    client = PlexClient.from_config(config, ctx.data_dir)
-    ctx.log.add_secret(config.plex_token)
     index = PathIndex(ctx.data_dir, clock=ctx.clock)
     resolver = TargetResolver(
         client,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import random
+import time
 from pathlib import Path
 
 from sandbox.generator import GeneratorOptions
@@ -76,21 +77,29 @@ def test_a_fresh_marker_costs_no_request(world: Sandbox) -> None:
 
 
 def test_due_reconciliation_wakes_the_worker_even_with_nothing_recorded(world: Sandbox) -> None:
-    from plugin.hooks import wake_if_due
+    from plugin.hooks import due_after_recording
     from plugin.invocation import parse_invocation
     from runtime.context import Context
+    from runtime.wakeup import wake_if_due
     from stash.log import StashLog
     from validation.snapshot import read_snapshot
 
     data_dir = data_dir_of(world)
     stdin = world.harness.stdin_payload(world.harness.hook_args("Scene.Update.Post", 1))
     ctx = Context(parse_invocation(stdin), StashLog(io.BytesIO()), REPO_ROOT, data_dir, dict)
+
     # A later hook of a bulk whose rows the worker already took: nothing is due in the
     # inbox, so only the scheduler can say "wake up".
+    def wake() -> str | None:
+        now = time.time()
+        snapshot = read_snapshot(data_dir)
+        due = due_after_recording(ctx, snapshot, Inbox(data_dir), now)
+        return wake_if_due(ctx, due, backoff=True, snapshot=snapshot, now=now)
+
     write_snapshot(data_dir, {"reconcile_interval": "never"}, configured=True)
-    assert wake_if_due(ctx, read_snapshot(data_dir), Inbox(data_dir)) is None
+    assert wake() is None
     write_snapshot(data_dir, {"reconcile_interval": "daily"}, configured=True)
-    assert wake_if_due(ctx, read_snapshot(data_dir), Inbox(data_dir)) == "requested"
+    assert wake() == "requested"
     assert len(our_jobs(world, "READY")) == 1
 
 

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from plugin.invocation import parse_invocation
 from runtime import wakeup
 from runtime.circuit import Circuit
+from runtime.context import Context
+from sandbox.harness import REPO_ROOT
 from sandbox.httpd import Fault
 from sandbox.world import Sandbox
 from stash.log import StashLog
 from tests.worker.conftest import InertRunner, data_dir_of, our_jobs, stash_query
-from validation.snapshot import Snapshot
+from validation.snapshot import Snapshot, write_snapshot
 
 T0 = 1_800_000_000.0
 
@@ -168,3 +171,60 @@ def test_a_task_leaving_work_asks_stash_even_right_after_a_failed_request(
     wake = run.output["wake"] if mode == "retry_failed" else run.output["queue"]["wake"]
     assert wake == wakeup.REQUESTED
     assert len(our_jobs(world, "READY")) == 1
+
+
+# -- wake_if_due: the one entry every hook and task uses ---------------------------------------
+
+
+def _context(world: Sandbox) -> Context:
+    stdin = world.harness.stdin_payload({"mode": "status"})
+    log = StashLog(io.BytesIO())  # type: ignore[arg-type]
+    return Context(parse_invocation(stdin), log, REPO_ROOT, data_dir_of(world), dict)
+
+
+def test_wake_if_due_asks_nothing_when_nothing_is_due(world: Sandbox) -> None:
+    assert wakeup.wake_if_due(_context(world), False, backoff=True, now=T0) is None
+    assert _calls(world) == (0, 0)
+    assert wakeup.read_marker(data_dir_of(world)) is None
+
+
+def test_wake_if_due_reports_a_blocker_as_not_started(world: Sandbox) -> None:
+    data_dir = data_dir_of(world)
+    write_snapshot(data_dir, {"paused": True}, configured=True)
+    ctx = _context(world)
+    assert wakeup.wake_if_due(ctx, True, backoff=False, now=T0) == "not started: paused"
+    # The caller's snapshot wins over the file (hooks pass the one they already read).
+    open_snapshot = Snapshot({}, written_at=T0, configured=True)
+    assert wakeup.wake_if_due(ctx, True, backoff=False, snapshot=open_snapshot, now=T0) == (
+        wakeup.REQUESTED
+    )
+    assert _calls(world) == (1, 1) and len(our_jobs(world, "READY")) == 1
+
+
+def test_wake_if_due_judges_the_circuit_at_the_callers_now(world: Sandbox) -> None:
+    Circuit(data_dir_of(world)).open("PlexServerDown", "refused", now=T0 - 10)
+    ctx = _context(world)
+    snapshot = Snapshot({}, written_at=T0, configured=True)
+    blocked = wakeup.wake_if_due(ctx, True, backoff=True, snapshot=snapshot, now=T0)
+    assert blocked == "not started: circuit open"
+    assert _calls(world) == (0, 0)
+    later = wakeup.wake_if_due(ctx, True, backoff=True, snapshot=snapshot, now=T0 + 61)
+    assert later == wakeup.REQUESTED
+    assert wakeup.read_marker(data_dir_of(world)) == ("requested", T0 + 61)
+
+
+@pytest.mark.parametrize(("backoff", "expected"), [(True, wakeup.BACKOFF), (False, "requested")])
+def test_wake_if_due_backoff_is_honoured_by_hooks_and_ignored_by_tasks(
+    world: Sandbox, backoff: bool, expected: str
+) -> None:
+    """A request failed 5 s ago: a hook (backoff=True) leaves Stash alone; a task
+    (backoff=False) asks anyway and clears the failure."""
+    data_dir = data_dir_of(world)
+    wakeup.write_marker(data_dir, "failed", T0 - 5)
+    snapshot = Snapshot({}, written_at=T0, configured=True)
+    result = wakeup.wake_if_due(_context(world), True, backoff=backoff, snapshot=snapshot, now=T0)
+    assert result == expected
+    asked = (1, 1) if expected == wakeup.REQUESTED else (0, 0)
+    assert _calls(world) == asked
+    marker = ("failed", T0 - 5) if backoff else ("requested", T0)
+    assert wakeup.read_marker(data_dir) == marker

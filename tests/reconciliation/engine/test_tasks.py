@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from plugin.invocation import parse_invocation
-from reconciliation.auto import run_due_reconciliation, wake_if_due
+from reconciliation.auto import reconciliation_due, run_due_reconciliation
 from reconciliation.history import reconciliation_status, status_lines
 from reconciliation.scheduler import STATE_FILENAME, ReconciliationScheduler
 from runtime.context import Context
-from runtime.wakeup import WORKER_JOB_DESCRIPTION, WORKER_TASK_NAME
+from runtime.wakeup import WORKER_JOB_DESCRIPTION, WORKER_TASK_NAME, wake_if_due
 from sandbox.harness import REPO_ROOT, PluginHarness
 from stash.log import StashLog
 from sync_queue.inbox import Inbox
@@ -191,10 +191,12 @@ def test_other_invocations_only_wake_the_worker_for_a_due_run(
     mapped.stash.run_jobs_inline = False
     before = len(mapped.stash.jobs)
     ctx, _ = _context(tmp_path, mapped)
-    assert wake_if_due(ctx, mapped.config(reconcile_interval="never")) is None
-    assert wake_if_due(ctx, mapped.config(reconcile_interval="weekly"), now=mapped.now) == (
-        "requested"
-    )
+    never = reconciliation_due(ctx, mapped.config(reconcile_interval="never"))
+    assert never is False
+    assert wake_if_due(ctx, never, backoff=False) is None
+    weekly = reconciliation_due(ctx, mapped.config(reconcile_interval="weekly"), now=mapped.now)
+    assert weekly is True
+    assert wake_if_due(ctx, weekly, backoff=False, now=mapped.now) == "requested"
     jobs = mapped.stash.jobs[before:]
     assert [(job.status, job.description) for job in jobs] == [("READY", WORKER_JOB_DESCRIPTION)]
     assert not (tmp_path / STATE_FILENAME).exists()  # waking is not running
