@@ -18,8 +18,7 @@ from stash.log import StashLog
 
 TYPE_CHECKING = False  # typing and pydantic stay out of the hook path
 if TYPE_CHECKING:
-    from validation.coerce import ResolvedSettings
-    from validation.config import Stash2PlexConfig
+    from validation.config import ResolvedSettings, Stash2PlexConfig
     from validation.snapshot import Snapshot
 
 __all__ = ["Context", "SettingsSource"]
@@ -50,7 +49,6 @@ class Context:
         # the production parts.
         self.services = services
         self._resolved: ResolvedSettings | None = None
-        self._config: Stash2PlexConfig | None = None
 
     def __repr__(self) -> str:
         return f"Context({self.invocation!r}, data_dir={str(self.data_dir)!r})"
@@ -72,9 +70,12 @@ class Context:
         return snap
 
     def resolved_settings(self) -> ResolvedSettings:
-        """Stash's stored settings read leniently (warnings logged once). Raises StashError."""
+        """Stash's stored settings read leniently into the config (warnings logged once).
+
+        Raises StashError when Stash cannot be asked; never for a bad value.
+        """
         if self._resolved is None:
-            from validation.coerce import resolve_settings
+            from validation.config import resolve_settings
 
             raw = self.settings_source(self)
             if isinstance(raw, Mapping):
@@ -88,14 +89,12 @@ class Context:
 
     def config(self) -> Stash2PlexConfig:
         """The validated config. Raises ConfigError when plex_url/plex_token are unusable."""
-        if self._config is None:
-            from validation.config import Stash2PlexConfig, config_error_message
+        resolved = self.resolved_settings()
+        if resolved.config is None:
+            from validation.config import config_error_message
 
-            resolved = self.resolved_settings()
-            if resolved.missing:
-                raise ConfigError(config_error_message(resolved))
-            self._config = Stash2PlexConfig(**resolved.values)  # type: ignore[arg-type]
-        return self._config
+            raise ConfigError(config_error_message(resolved))
+        return resolved.config
 
     def _refresh_snapshot(self, resolved: ResolvedSettings) -> None:
         from validation.snapshot import write_snapshot

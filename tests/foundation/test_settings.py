@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from base.errors import ConfigError
 from tests.foundation.conftest import PLEX_TOKEN
-from validation.config import Stash2PlexConfig, load_config
+from validation.config import Stash2PlexConfig, load_config, redacted_values, resolve_settings
 from validation.settings_table import LEGACY_ALIASES, SETTINGS, SETTINGS_BY_KEY, defaults
 from validation.snapshot import SNAPSHOT_FILE, read_snapshot, write_snapshot
 
@@ -184,6 +184,46 @@ def test_legacy_timeouts_are_honoured_unless_the_new_key_is_saved() -> None:
     assert config.read_timeout == 45.0
 
 
+def test_bad_legacy_timeout_is_ignored_naming_the_old_key() -> None:
+    config, warnings = load(plex_connect_timeout=-1)
+    assert config.connect_timeout == 5
+    assert warnings == [
+        "Setting plex_connect_timeout (old name of connect_timeout): must be between 0.5 and "
+        "300; ignored"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "warning"),
+    [
+        ({"max_retries": "abc"}, "Setting max_retries='abc': not a number; using 5"),
+        ({"max_retries": 2.5}, "Setting max_retries=2.5: not a whole number; using 5"),
+        ({"max_retries": 101}, "Setting max_retries=101: must be between 1 and 100; using 5"),
+        ({"connect_timeout": float("nan")}, "Setting connect_timeout=nan: not a number; using 5"),
+        ({"paused": "maybe"}, "Setting paused='maybe': not true or false; using off"),
+        ({"plex_library": ["a"]}, "Setting plex_library=['a']: not text; using empty"),
+        (
+            {"reconcile_scope": "month"},
+            "Setting reconcile_scope='month': must be one of all, 24h, 7days; using 24h",
+        ),
+        (
+            {"path_map": "/a=/b"},
+            "Setting path_map='/a=/b': entry 1 ('/a=/b') needs exactly one '=>' "
+            "(stash_prefix=>plex_prefix); using empty",
+        ),
+    ],
+)
+def test_each_kind_of_bad_value_is_told_in_words(raw: dict, warning: str) -> None:
+    _, warnings = load(**raw)
+    assert warnings == [warning]
+
+
+def test_the_lenient_reading_returns_the_strict_model() -> None:
+    config, _ = load(max_retries="7", paused="yes")
+    assert type(config) is Stash2PlexConfig and (config.max_retries, config.paused) == (7, True)
+    assert Stash2PlexConfig(**config.model_dump()) == config
+
+
 def test_every_alias_targets_a_boolean_or_number_of_the_table() -> None:
     for alias in LEGACY_ALIASES:
         target = SETTINGS_BY_KEY[alias.key]
@@ -221,9 +261,10 @@ def test_repr_and_redacted_view_hide_the_token() -> None:
     config, _ = load()
     assert PLEX_TOKEN not in repr(config) and PLEX_TOKEN not in str(config)
     assert "plex_token='***'" in repr(config)
-    assert config.redacted()["plex_token"] == "***"
+    resolved = resolve_settings({**REQUIRED, "max_retries": 9}, Warnings())
+    assert redacted_values(resolved)["plex_token"] == "***"
+    assert redacted_values(resolved)["max_retries"] == 9
     assert config.plex_token == PLEX_TOKEN
-    assert "plex_token" not in config.snapshot_values()
 
 
 def test_derived_views() -> None:
