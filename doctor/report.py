@@ -50,6 +50,8 @@ _WORDS = {
     "NotScannedYet": "not scanned yet",
 }
 _SHAPED = re.compile(r"[A-Z][A-Za-z0-9]*(?:Error|Exception|Timeout|Warning)")
+# A capitalised word standing alone: not part of a path, a file name or a quoted name.
+_WORD = re.compile(r"(?<![\w/\\.\-'\"])[A-Z][A-Za-z0-9]+(?![\w/\\.\-'\"])")
 
 
 def _class_names() -> set[str]:
@@ -79,7 +81,7 @@ def plain(text: str) -> str:
             return name
         return _WORDS.get(name, "error")
 
-    return re.sub(r"(?<![\w/\\.\-'\"])[A-Z][A-Za-z0-9]+(?![\w/\\.\-'\"])", swap, text)
+    return _WORD.sub(swap, text)
 
 
 def plain_results(results: Sequence[CheckResult]) -> list[CheckResult]:
