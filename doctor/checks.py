@@ -12,6 +12,7 @@ from typing import Any
 from base.errors import ConfigError, Stash2PlexError, StashAuthError, StashError
 from doctor.result import FAIL, OK, SKIP, WARN, CheckResult, setting_place
 from runtime.context import Context
+from runtime.voice import line
 from stash.connection import StashEndpoint
 
 __all__ = [
@@ -177,14 +178,23 @@ def check_state(ctx: Context, config: Any) -> tuple[list[CheckResult], dict[str,
 
         queue = queue_status(ctx.ensure_data_dir())
     except (sqlite3.Error, OSError, ImportError, Stash2PlexError) as exc:
-        results.append(CheckResult("queue", WARN, f"Queue unreadable: {type(exc).__name__}: {exc}"))
+        results.append(
+            CheckResult(
+                "queue",
+                WARN,
+                f"Queue unreadable: {exc}",
+                "run Health Check again; if this stays, enable debug_logging and report the log",
+            )
+        )
     else:
         document["queue"] = queue
         results.extend(_queue_results(queue))
     try:
         from reconciliation.history import reconciliation_status, status_lines
 
-        history = reconciliation_status(ctx.data_dir, config, warn=ctx.log.warning)
+        history = reconciliation_status(
+            ctx.data_dir, config, warn=lambda text: ctx.log.warning(line(text))
+        )
     except (OSError, ValueError, ImportError) as exc:
         results.append(
             CheckResult("reconciliation", WARN, f"Reconciliation state unreadable: {exc}")
@@ -206,8 +216,9 @@ def _queue_results(queue: dict[str, object]) -> list[CheckResult]:
     if failed:
         recent = queue.get("failed_recent")
         first = recent[0] if isinstance(recent, list) and recent else None
+        # The message says what happened; the stored reason is a class name for the worker.
         example = (
-            f"; latest: scene {first['scene_id']}: {first['reason_class']}: {first['message']}"
+            f"; latest: scene {first['scene_id']}: {_message(first)}"
             if isinstance(first, dict)
             else ""
         )
@@ -225,11 +236,20 @@ def _queue_results(queue: dict[str, object]) -> list[CheckResult]:
             CheckResult(
                 "circuit",
                 WARN,
-                f"Plex circuit open since {circuit.get('opened')} ({circuit.get('reason_class')}: "
-                f"{circuit.get('message')}); the queue waits",
+                f"Plex circuit open since {circuit.get('opened')}: {_message(circuit)}; the "
+                "queue waits",
                 "once Plex checks out above, run Stash2Plex: Process Queue (it closes the circuit)",
             )
         )
     else:
         results.append(CheckResult("circuit", OK, "Plex circuit: closed"))
     return results
+
+
+def _message(stored: dict[str, object]) -> str:
+    """A stored failure's message without its reason class (a class name, for the worker)."""
+    message = str(stored.get("message") or "")
+    reason = str(stored.get("reason_class") or "")
+    if reason and message.startswith(reason + ": "):
+        message = message[len(reason) + 2 :]
+    return message or "no message recorded"

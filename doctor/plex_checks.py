@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from base.errors import ConfigError, PlexAuthError, PlexError, PlexServerDown
+from base.errors import (
+    ConfigError,
+    PlexAuthError,
+    PlexError,
+    PlexNotFound,
+    PlexServerDown,
+    PlexTransient,
+)
 from doctor.result import FAIL, OK, WARN, CheckResult, setting_place
 from plex.sections import title_list
 
@@ -42,6 +49,8 @@ class PlexAccess:
 
 
 def _token_rejected(status: int) -> CheckResult:
+    # Written here in full, never around the adapter's message: that one says "token
+    # rejected" too, and quoting it inside this line nested the words in themselves.
     return CheckResult(
         "plex_token",
         FAIL,
@@ -56,6 +65,43 @@ def _down(url: str, exc: Exception) -> CheckResult:
         FAIL,
         f"Plex unreachable at {url}: {exc}",
         f"start Plex, or correct {setting_place('plex_url')} (as seen from the Stash host)",
+    )
+
+
+def _not_plex(url: str, what: str) -> CheckResult:
+    """Something answers at the address, but not Plex: another program has this port."""
+    return CheckResult(
+        "plex",
+        FAIL,
+        f"Not a Plex server at this address and port: {url} answered {what} on /, where "
+        "Plex always answers",
+        f"check the host and port in {setting_place('plex_url')} (as seen from the Stash "
+        "host; Plex listens on port 32400 unless changed)",
+    )
+
+
+def _unusable(url: str, exc: PlexError) -> CheckResult:
+    """Plex answered `GET /` with an error status (a starting server answers 503)."""
+    status = getattr(exc, "status", None)
+    what = f"answered {status} on /" if status else "sent an answer Health Check could not read"
+    return CheckResult(
+        "plex",
+        FAIL,
+        f"Plex at {url} {what}: it may still be starting",
+        "wait until Plex has started (Plex Web opens), then run Health Check again",
+    )
+
+
+def _unreadable(exc: PlexError | None) -> bool:
+    """A 2xx answer that is no Plex XML (or a 404): what a web server that is not Plex sends.
+
+    Decided by class and status: an answer without status is one that came back but could
+    not be read; a 5xx carries its status.
+    """
+    if exc is None:
+        return False
+    return isinstance(exc, PlexNotFound) or (
+        isinstance(exc, PlexTransient) and getattr(exc, "status", None) is None
     )
 
 
@@ -92,13 +138,15 @@ def _probe_owner(client: Any) -> CheckResult:
 
 def _connect(client: Any, access: PlexAccess) -> bool:
     url = client.base_url
+    identity_error: PlexError | None = None
     try:
         identity = client.identity()
     except PlexServerDown as exc:
         access.results.append(_down(url, exc))
         return False
-    except PlexError:
+    except PlexError as exc:
         identity = None  # some servers want a token even here; connect() tells the rest
+        identity_error = exc
     try:
         info = client.connect()
     except PlexAuthError as exc:
@@ -107,10 +155,15 @@ def _connect(client: Any, access: PlexAccess) -> bool:
     except PlexServerDown as exc:
         access.results.append(_down(url, exc))
         return False
+    except PlexNotFound:
+        # Plex answers `/` to every server version: a 404 there is another program.
+        access.results.append(_not_plex(url, "404 (not found)"))
+        return False
     except PlexError as exc:
-        access.results.append(
-            CheckResult("plex", FAIL, f"Plex at {url} answered unusably: {exc}", "retry later")
-        )
+        if _unreadable(exc) and _unreadable(identity_error):
+            access.results.append(_not_plex(url, "with a page that is not Plex's"))
+        else:
+            access.results.append(_unusable(url, exc))
         return False
     version = info.version or (identity.version if identity is not None else "?")
     access.server = {
@@ -211,7 +264,14 @@ def check_plex(config: Any, data_dir: Path) -> PlexAccess:
     try:
         available = client.all_sections()
     except PlexError as exc:
-        access.results.append(CheckResult("sections", FAIL, f"Plex libraries unreadable: {exc}"))
+        access.results.append(
+            CheckResult(
+                "sections",
+                FAIL,
+                f"Plex libraries unreadable: {exc}",
+                "run Health Check again; if this stays, look at Plex's own log",
+            )
+        )
         client.close()
         return access
     access.sections, result = select_configured(available, config.plex_library)
@@ -270,7 +330,7 @@ def section_results(sections: list[Any], entries: list[Any]) -> list[CheckResult
         count = len(items.get(section.id, ()))
         locations = ", ".join(section.locations) or "(no folders)"
         line = (
-            f"Library {section.title!r} (id {section.id}, {section.type}, "
+            f"Library {section.title!r} ({section.type}, "
             f"{section.scanner or section.agent or '?'}): {count} item(s); folders: {locations}"
         )
         status, fix = OK, ""

@@ -25,6 +25,7 @@ from plex.matching import (
     match_scenes,
 )
 from plex.paths import PathStyle
+from runtime.voice import INFO_LIMIT
 from validation.path_map import PathMap
 
 __all__ = ["EXAMPLES", "Preview", "count_results", "preview_matching"]
@@ -43,6 +44,8 @@ class Preview:
     suggestion: Suggestion | None = None
     counts_with_suggestion: dict[str, int] | None = None
     examples: list[str] = field(default_factory=list)
+    debug: list[str] = field(default_factory=list)  # the examples with Plex item keys
+    chosen: bool = False  # plex_library names libraries (others are not matched against)
 
     def as_dict(self) -> dict[str, object]:
         document: dict[str, object] = {"counts": self.counts, "examples": self.examples}
@@ -71,32 +74,67 @@ def count_results(results: dict[int, MatchResult]) -> dict[str, int]:
 
 
 _WHY = {
-    MatchStatus.OUTSIDE_SECTIONS: "outside every configured Plex library",
-    MatchStatus.NOT_FOUND: "inside a library folder but not in Plex yet",
+    MatchStatus.OUTSIDE_SECTIONS: "in no Plex library's folder",
+    MatchStatus.NOT_FOUND: "in a library folder but not in Plex yet",
     MatchStatus.AMBIGUOUS: "ambiguous",
 }
+_MARK_LEN = len("[WARN] ")
+_FIX_ARROW = len(" → Fix: ")
+_MIN_EXAMPLE = 30  # an example cut shorter than this names nothing useful
+# A share of the sampled scenes with files not in Plex yet worth a warning (a few are normal).
+NOT_SCANNED_SHARE = 0.20
 
 
-def _example(scene: SceneFiles, result: MatchResult, path_map: PathMap) -> str:
+def _shown(scene: SceneFiles, result: MatchResult, path_map: PathMap) -> str:
+    """`scene 9 '/data/a.mp4'`, with the path Plex would see when path_map changed it."""
     path = scene.files[0][0] if scene.files else ""
     mapped = path_map.to_plex(path)
-    shown = repr(path) if mapped == path else f"{path!r} → {mapped!r}"
-    why = _WHY.get(result.status, result.status.value)
+    text = f"scene {scene.scene_id} {path!r}"
+    if mapped != path and result.status is MatchStatus.OUTSIDE_SECTIONS:
+        text += f" → {mapped!r}"  # the path no library's folder holds
     if result.status is MatchStatus.AMBIGUOUS:
-        why += f" ({result.reason[:120]})"
-    return f"scene {scene.scene_id} {shown}: {why}"
+        items = len({(c.section_id, c.rating_key) for c in result.candidates})
+        text += f" ({items} Plex items match)" if items > 1 else " (claimed by another scene)"
+    return text
+
+
+def _example(scene: SceneFiles, result: MatchResult, path_map: PathMap) -> tuple[str, str]:
+    """(info text, debug text) of one miss: Plex item keys only in the debug text."""
+    shown = _shown(scene, result, path_map)
+    why = _WHY.get(result.status, result.status.value)
+    full = f" ({result.reason})" if result.status is MatchStatus.AMBIGUOUS else ""
+    return f"{shown}: {why}", f"{shown}: {why}{full}"
 
 
 def _summary(counts: dict[str, int], total: int, sampled: int) -> str:
     by_name = counts["basename"]
-    fallback = f" (+{by_name} by file name only)" if by_name else ""
-    return (
-        f"Matching preview ({sampled} of {total} scenes sampled): {counts['matched']} matched"
-        f"{fallback}, "
-        f"{counts['ambiguous']} ambiguous, {counts['not_found']} not in Plex yet (not scanned), "
-        f"{counts['outside_sections']} outside every configured Plex library, "
-        f"{counts['no_files']} without files"
-    )
+    parts = [
+        f"{counts['matched']} matched" + (f" (+{by_name} by file name only)" if by_name else "")
+    ]
+    for key, words in (
+        ("outside_sections", "outside every Plex library"),
+        ("not_found", "not in Plex yet (not scanned)"),
+        ("ambiguous", "ambiguous"),
+        ("no_files", "without files"),
+    ):
+        if counts[key]:
+            parts.append(f"{counts[key]} {words}")
+    return f"Matching preview ({sampled} of {total} scenes sampled): " + ", ".join(parts)
+
+
+def _with_examples(line: str, examples: Sequence[str], fix: str) -> str:
+    """`line` with as many whole examples as fit on one info-length log line with its fix."""
+    room = INFO_LIMIT - _MARK_LEN - (_FIX_ARROW + len(fix) if fix else 0)
+    shown: list[str] = []
+    for example in examples:
+        if len(line + "; e.g. " + ", ".join([*shown, example])) > room:
+            break
+        shown.append(example)
+    left = room - len(line) - len("; e.g. ")
+    if not shown and examples and left >= _MIN_EXAMPLE:
+        # One example cut short still names its folder, which is where a path starts.
+        shown.append(examples[0][: left - 1].rstrip() + "…")
+    return line + ("; e.g. " + ", ".join(shown) if shown else "")
 
 
 def preview_matching(
@@ -106,21 +144,32 @@ def preview_matching(
     sections: Sequence[SectionLocations],
     path_map: PathMap,
     total: int,
+    *,
+    chosen: bool = False,
 ) -> Preview:
-    """Preview over the sampled `scenes` against the index `entries` (see module docstring)."""
+    """Preview over the sampled `scenes` against the index `entries` (see module docstring);
+    `chosen`: the plex_library setting names the libraries (not every movie-type one)."""
     view = PathIndexView(entries, style)
     results = match_scenes(scenes, view, path_map.to_plex, sections)
     counts = count_results(results)
-    preview = Preview(counts)
+    preview = Preview(counts, chosen=chosen)
     by_id = {s.scene_id: s for s in scenes}
     misses = [r for r in results.values() if r.status is not MatchStatus.MATCHED]
     order = (MatchStatus.OUTSIDE_SECTIONS, MatchStatus.NOT_FOUND, MatchStatus.AMBIGUOUS)
     misses.sort(key=lambda r: (order.index(r.status) if r.status in order else 9, r.scene_id))
-    preview.examples = [
+    shown = [
         _example(by_id[r.scene_id], r, path_map)
         for r in misses
         if r.status is not MatchStatus.NO_FILES
     ][:EXAMPLES]
+    preview.examples = [text for text, _ in shown]
+    preview.debug = [f"Matching preview example: {full}" for _, full in shown]
+    examples = {
+        status: [_shown(by_id[r.scene_id], r, path_map) for r in misses if r.status is status][
+            :EXAMPLES
+        ]
+        for status in order
+    }
 
     with_files = len(scenes) - counts["no_files"]
     suggestion = suggest_path_map(
@@ -136,23 +185,113 @@ def preview_matching(
         preview.counts_with_suggestion = count_results(
             match_scenes(scenes, view, fixed_map.to_plex, sections)
         )
-    preview.results.append(_preview_result(counts, with_files, len(scenes), total, preview))
+    reasons = _reason_results(counts, with_files, preview, examples, bool(path_map.rules))
+    preview.results.append(
+        _preview_result(counts, with_files, len(scenes), total, preview, reasons)
+    )
+    preview.results.extend(reasons)
     if suggestion.found:
         preview.results.append(_suggestion_result(suggestion, preview, with_files))
     return preview
 
 
+def _outside_fix(suggested: bool, chosen: bool) -> str:
+    """What to do about files in no Plex library's folder (`chosen`: plex_library names some
+    libraries, so the folder may belong to one that is not named)."""
+    if suggested:
+        fix = (
+            f"set {setting_place('path_map')} as suggested below, or add their folder to a "
+            "Plex library"
+        )
+    else:
+        fix = (
+            f"add their folder to a Plex library, or set {setting_place('path_map')} so "
+            "Stash's paths become Plex's"
+        )
+    if chosen:
+        fix += f" (or name its library in {setting_place('plex_library')})"
+    return fix
+
+
+def _reason_results(
+    counts: dict[str, int],
+    with_files: int,
+    preview: Preview,
+    examples: dict[MatchStatus, list[str]],
+    mapped: bool,
+) -> list[CheckResult]:
+    """One line per reason sampled scenes miss: the count, what it means, examples, the fix."""
+    suggested = preview.suggestion is not None and preview.suggestion.found
+    matched_any = counts["matched"] + counts["basename"] > 0
+    # Nothing matches and no path_map would help: each reason is then what blocks "ready".
+    status = FAIL if not matched_any and not suggested else WARN
+    results = []
+
+    def reason(name: str, kind: MatchStatus, line: str, fix: str, level: str) -> None:
+        shown = examples.get(kind, [])
+        details: dict[str, object] = {"count": counts[_KEYS[kind]], "examples": shown}
+        text = _with_examples(line, shown, fix)
+        results.append(CheckResult(name, level, text, fix, details))
+
+    outside = counts["outside_sections"]
+    if outside:
+        # Their own case, not a matching failure: the path Plex would see lies under none of
+        # the libraries' folders, so no Plex item can hold the file.
+        path = "Stash's path (path_map applied)" if mapped else "Stash's path"
+        reason(
+            "outside",
+            MatchStatus.OUTSIDE_SECTIONS,
+            f"{outside} of {with_files} sampled scenes are outside every Plex library: {path} "
+            "is in no library's folder",
+            _outside_fix(suggested, preview.chosen),
+            status,
+        )
+    not_found = counts["not_found"]
+    if not_found and (not matched_any or not_found > NOT_SCANNED_SHARE * with_files):
+        reason(
+            "not_scanned",
+            MatchStatus.NOT_FOUND,
+            f"{not_found} of {with_files} sampled scenes are in a Plex library's folder but "
+            "not in Plex yet (not scanned)",
+            "scan the library in Plex (Plex Web → the library → Scan Library Files)",
+            status,
+        )
+    if counts["ambiguous"]:
+        reason(
+            "ambiguous",
+            MatchStatus.AMBIGUOUS,
+            f"{counts['ambiguous']} sampled scenes are ambiguous: more than one Plex item could "
+            "be theirs",
+            "ambiguous scenes are never written: each names its candidates when synced",
+            WARN,
+        )
+    return results
+
+
+_KEYS = {
+    MatchStatus.OUTSIDE_SECTIONS: "outside_sections",
+    MatchStatus.NOT_FOUND: "not_found",
+    MatchStatus.AMBIGUOUS: "ambiguous",
+}
+
+
 def _preview_result(
-    counts: dict[str, int], with_files: int, sampled: int, total: int, preview: Preview
+    counts: dict[str, int],
+    with_files: int,
+    sampled: int,
+    total: int,
+    preview: Preview,
+    reasons: Sequence[CheckResult],
 ) -> CheckResult:
+    """The counts; the reasons follow on their own lines, so this line only says what no
+    reason line says."""
     line = _summary(counts, total, sampled)
     details: dict[str, object] = dict(counts)
-    if preview.examples:
-        line += "; e.g. " + " | ".join(preview.examples)
     suggested = preview.suggestion is not None and preview.suggestion.found
+    matched_any = counts["matched"] + counts["basename"] > 0
     if with_files == 0:
         return CheckResult("matching", WARN, line, "no sampled scene has a file", details)
-    if counts["matched"] + counts["basename"] == 0 and not suggested:
+    if not matched_any and not suggested and not reasons:
         return CheckResult(
             "matching",
             FAIL,
@@ -161,34 +300,8 @@ def _preview_result(
             f"folders and that {setting_place('path_map')} rewrites Stash's paths into Plex's",
             details,
         )
-    if suggested:
+    if suggested and not any(r.name == "outside" for r in reasons):
         return CheckResult("matching", WARN, line, "see the path_map suggestion below", details)
-    if counts["outside_sections"] * 2 > with_files:
-        return CheckResult(
-            "matching",
-            WARN,
-            line,
-            "most sampled files lie outside every configured Plex library: add their folders "
-            f"to a Plex library or check {setting_place('plex_library')}",
-            details,
-        )
-    if counts["not_found"] * 5 > with_files:
-        return CheckResult(
-            "matching",
-            WARN,
-            line,
-            "many files are inside a Plex library folder but not in Plex yet: scan the library "
-            "in Plex",
-            details,
-        )
-    if counts["ambiguous"]:
-        return CheckResult(
-            "matching",
-            WARN,
-            line,
-            "ambiguous scenes are never written: each names its candidates when synced",
-            details,
-        )
     return CheckResult("matching", OK, line, details=details)
 
 

@@ -77,13 +77,18 @@ def status_of(exc: BaseException) -> int | None:
 
 
 def _auth(status: int, where: str) -> PlexAuthError:
+    # The message states what Plex answered and does not lead with "Plex token rejected":
+    # callers lead with their own words (the run's error, Health Check), and a message that
+    # began with them too was printed nested inside itself.
     if status == 403:
         text = (
-            f"Plex token rejected (403: no permission{where}); use the Plex server owner's "
-            "token in plex_token"
+            f"Plex answered 403{where}: token rejected, no permission; use the Plex server "
+            "owner's token in the Plex token setting (plex_token)"
         )
     else:
-        text = f"Plex token rejected (401{where}); check plex_token"
+        text = (
+            f"Plex answered 401{where}: token rejected; check the Plex token setting (plex_token)"
+        )
     return PlexAuthError(text)
 
 

@@ -17,11 +17,15 @@ from typing import Any
 from base.about import PLUGIN_NAME, __version__
 from base.errors import StashError
 from doctor.checks import check_settings, check_stash, check_state, skipped
-from doctor.report import render, verdict
+from doctor.report import plain_results, render, verdict
 from doctor.result import FAIL, CheckResult
 from runtime.context import Context
+from runtime.voice import INFO_LIMIT, line
 
 __all__ = ["run_health_check"]
+
+# Debug lines go out at Stash's info level behind a "[debug] " prefix (stash/log.py).
+DEBUG_ROOM = INFO_LIMIT - len("[debug] ")
 
 
 class _Run:
@@ -42,7 +46,7 @@ class _Run:
                 try:
                     thing.close()
                 except Exception as exc:  # closing must not hide the report
-                    self.ctx.log.debug(f"closing {type(thing).__name__}: {exc}")
+                    self.ctx.log.debug(line(f"closing {type(thing).__name__}: {exc}", DEBUG_ROOM))
 
     def run(self) -> None:
         ctx = self.ctx
@@ -94,6 +98,7 @@ class _Run:
     def _preview(self, entries: list[Any]) -> None:
         from doctor.preview import preview_matching
         from doctor.sample import spread_sample
+        from plex.sections import title_list
 
         try:
             sample = spread_sample(self.gateway)
@@ -115,7 +120,10 @@ class _Run:
             self.index.section_locations,
             self.config.path_mapping,
             sample.total,
+            chosen=bool(title_list(self.config.plex_library)),
         )
+        for text in preview.debug:
+            self.ctx.log.debug(line(text, DEBUG_ROOM))
         self.results.extend(preview.results)
         self.document["matching"] = preview.as_dict()
 
@@ -127,27 +135,29 @@ def run_health_check(ctx: Context) -> dict[str, object]:
     try:
         run.run()
     except Exception as exc:  # a bug of ours must still end in one line, not a stack trace
-        ctx.log.debug(traceback.format_exc())
+        for text in traceback.format_exc().splitlines():  # debug goes out at info: ≤ 300
+            ctx.log.debug(line(text, DEBUG_ROOM))
         run.results.append(
             CheckResult(
                 "internal",
                 FAIL,
-                f"Health Check stopped early: {type(exc).__name__}: {exc}",
+                f"Health Check stopped early on an unexpected problem: {exc}",
                 "enable debug_logging, run Health Check again and report the log",
             )
         )
     finally:
         run.close()
-    ready, line = verdict(run.results)
-    ctx.log.info(f"{PLUGIN_NAME} {__version__} Health Check")
-    for level, text in render(run.results):
+    results = plain_results(run.results)
+    ready, last = verdict(results)
+    ctx.log.info(line(f"{PLUGIN_NAME} {__version__} Health Check"))
+    for level, text in render(results):  # each one line, ≤ 300 characters at info
         ctx.log.log(level, text)
-    ctx.log.log("info" if ready else "warning", line)
+    ctx.log.log("info" if ready else "warning", last)
     ctx.progress(1.0)
     return {
         "ready": ready,
-        "verdict": line,
-        "checks": [r.as_dict() for r in run.results],
+        "verdict": last,
+        "checks": [r.as_dict() for r in results],
         **run.document,
         "duration_s": round(time.monotonic() - started, 3),
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from doctor.plex_checks import select_configured
-from doctor.report import render, verdict
+from doctor.report import plain, render, verdict
 from doctor.result import FAIL, OK, WARN, CheckResult
 from plex.items import SectionInfo
 
@@ -59,3 +59,26 @@ def test_verdict_names_the_first_failure() -> None:
     assert lines[0] == ("info", "[OK  ] fine")
     assert lines[1] == ("warning", "[WARN] meh → Fix: tune it")
     assert lines[2] == ("error", "[FAIL] broken → Fix: fix c")
+
+
+def test_class_names_are_put_into_words() -> None:
+    assert plain("cannot reach Plex (ConnectionError on GET /identity)") == (
+        "cannot reach Plex (connection failed on GET /identity)"
+    )
+    assert plain("Health Check stopped early: KeyError: 'x'") == (
+        "Health Check stopped early: error: 'x'"
+    )
+    assert plain("scene 76: NotScannedYet") == "scene 76: not scanned yet"
+    # A name inside a path, a file name or a quoted server name is the user's, not a class.
+    kept = "'/data/TimeoutError/ValueError.mp4' on 'PlexServerDown' at E:\\KeyError\\a.mp4"
+    assert plain(kept) == kept
+
+
+def test_a_long_fix_is_kept_whole_and_the_description_gives_way() -> None:
+    value = "/data/" + "x" * 120 + "=>/media/" + "y" * 120
+    result = CheckResult("path_map", FAIL, "Path map suggestion: " + value, f"paste {value}")
+    ((level, text),) = render([result])
+    assert level == "error" and text.endswith(f" → Fix: paste {value}")
+    assert text.startswith("[FAIL] Path map suggestion: /data/xxx") and "…" in text
+    ((_, short),) = render([CheckResult("a", OK, "word " * 100)])
+    assert len(short) == 300 and short.startswith("[OK  ] word word")
