@@ -20,8 +20,15 @@ import requests
 from base.errors import PlexAuthError, Stash2PlexError
 from runtime.circuit import Circuit
 from sandbox.generator import GeneratorOptions
+from sandbox.harness import PluginRun
 from sandbox.httpd import Fault
-from tests.doctor.conftest import PLEX_TOKEN, DoctorRun, DoctorWorld, make_world
+from tests.doctor.conftest import (
+    PLEX_TOKEN,
+    DoctorWorld,
+    check_of,
+    make_world,
+    statuses_of,
+)
 from tests.doctor.test_health_check import SETTINGS_PLACE, assert_clean
 
 NOT_PLEX_FIX = (
@@ -63,7 +70,7 @@ def leaked_names(text: str) -> set[str]:
 DEBUG = "[debug] "  # debug lines go out at Stash's info level with this prefix
 
 
-def printed(run: DoctorRun) -> list[str]:
+def printed(run: PluginRun) -> list[str]:
     """Every line the run logged at info or above (not debug), plus the task's JSON lines."""
     lines = [
         m
@@ -76,7 +83,7 @@ def printed(run: DoctorRun) -> list[str]:
     return [*lines, run.output["verdict"]]
 
 
-def assert_house_rules(run: DoctorRun) -> None:
+def assert_house_rules(run: PluginRun) -> None:
     assert_clean(run)
     for text in printed(run):
         assert not leaked_names(text), (leaked_names(text), text)
@@ -114,7 +121,7 @@ def test_a_404_on_root_means_no_plex_server_at_this_address(world: DoctorWorld) 
     world.configure(plex_url=world.stash.url, path_map=world.generated.truth.path_map)
     run = world.run()
     assert_house_rules(run)
-    check = run.check("plex")
+    check = check_of(run, "plex")
     assert check["status"] == "fail"
     assert check["line"] == (
         f"Not a Plex server at this address and port: {world.stash.url} answered 404 (not "
@@ -124,8 +131,8 @@ def test_a_404_on_root_means_no_plex_server_at_this_address(world: DoctorWorld) 
     assert check["fix"] == NOT_PLEX_FIX
     assert run.output["verdict"] == f"Verdict: not ready. First fix: {NOT_PLEX_FIX}"
     assert all("retry later" not in text for text in printed(run))
-    assert "plex_permission" not in run.status()  # stopped at the first blocking failure
-    assert sum(run.plex.values()) == 0  # the real Plex was never asked
+    assert "plex_permission" not in statuses_of(run)  # stopped at the first blocking failure
+    assert sum(world.plex_requests.values()) == 0  # the real Plex was never asked
 
 
 def test_a_web_server_that_is_not_plex_gets_the_same_advice(
@@ -136,7 +143,7 @@ def test_a_web_server_that_is_not_plex_gets_the_same_advice(
     world.configure(plex_url=web_server, path_map=world.generated.truth.path_map)
     run = world.run()
     assert_house_rules(run)
-    check = run.check("plex")
+    check = check_of(run, "plex")
     assert check["status"] == "fail"
     assert check["line"] == (
         f"Not a Plex server at this address and port: {web_server} answered with a page that "
@@ -152,7 +159,7 @@ def test_a_starting_plex_is_not_called_a_wrong_address(world: DoctorWorld) -> No
     world.plex.knobs.add_fault(Fault("status", status=503, count=None))
     run = world.run()
     assert_house_rules(run)
-    check = run.check("plex")
+    check = check_of(run, "plex")
     assert check["status"] == "fail"
     assert check["line"] == f"Plex at {world.plex.url} answered 503 on /: it may still be starting"
     assert check["fix"] == (
@@ -172,7 +179,7 @@ def test_files_outside_every_library_are_explained_as_such(outside_world: Doctor
     outside_world.configure(path_map=outside_world.generated.truth.path_map)
     run = outside_world.run()
     assert_house_rules(run)
-    check = run.check("outside")
+    check = check_of(run, "outside")
     assert check["status"] == "warn"
     count = run.output["matching"]["counts"]["outside_sections"]
     assert count > run.output["matching"]["counts"]["matched"]
@@ -188,9 +195,9 @@ def test_files_outside_every_library_are_explained_as_such(outside_world: Doctor
     # An example by its Stash path: the folder no library covers.
     assert "; e.g. scene " in check["line"]
     assert "'/data/videos/Unsorted/" in check["line"].split("; e.g. ", 1)[1]
-    assert run.check("matching")["status"] == "ok"  # not a generic matching failure
+    assert check_of(run, "matching")["status"] == "ok"  # not a generic matching failure
     assert all("no sampled scene matches" not in text for text in printed(run))
-    assert "path_map" not in run.status()  # nothing a path_map could fix
+    assert "path_map" not in statuses_of(run)  # nothing a path_map could fix
     rendered = f"[WARN] {check['line']} → Fix: {check['fix']}"
     assert rendered in run.messages("warning")
 
@@ -198,14 +205,14 @@ def test_files_outside_every_library_are_explained_as_such(outside_world: Doctor
 def test_without_path_map_the_outside_files_point_to_the_suggestion(world: DoctorWorld) -> None:
     run = world.run()
     assert_house_rules(run)
-    check = run.check("outside")
+    check = check_of(run, "outside")
     assert check["status"] == "warn"
     assert OUTSIDE_MEANING in check["line"]
     assert check["fix"] == (
         f"set {PATH_MAP_PLACE} as suggested below, or add their folder to a Plex library"
     )
     # The suggestion itself is unchanged: its exact value, and it is the verdict's fix.
-    value = run.check("path_map")["details"]["path_map"]
+    value = check_of(run, "path_map")["details"]["path_map"]
     assert run.output["verdict"] == (
         f"Verdict: not ready. First fix: set {PATH_MAP_PLACE} to exactly: {value}"
     )
@@ -227,12 +234,12 @@ def test_a_rejected_token_is_said_once(world: DoctorWorld) -> None:
 
     run = world.run()
     assert_house_rules(run)
-    token = run.check("plex_token")
+    token = check_of(run, "plex_token")
     assert token["status"] == "fail"
     assert token["line"] == TOKEN_LINE
     assert token["fix"] == TOKEN_FIX
     assert run.output["verdict"] == f"Verdict: not ready. First fix: {TOKEN_FIX}"
-    circuit = run.check("circuit")["line"]
+    circuit = check_of(run, "circuit")["line"]
     assert circuit.endswith(
         "Plex answered 401 on GET /library/sections: token rejected; check the Plex token "
         "setting (plex_token); the queue waits"
@@ -272,13 +279,13 @@ def test_every_line_of_a_troubled_run_keeps_the_house_rules(troubled_world: Doct
     )
     run = world.run()
     assert_house_rules(run)
-    statuses = run.status()
+    statuses = statuses_of(run)
     assert statuses["settings"] == "warn" and statuses["circuit"] == "warn"
     for reason in ("outside", "not_scanned", "ambiguous"):
-        assert statuses[reason] == "warn", run.check(reason)
-        assert run.check(reason)["details"]["examples"]
+        assert statuses[reason] == "warn", check_of(run, reason)
+        assert check_of(run, reason)["details"]["examples"]
     assert run.output["matching"]["counts"]["no_files"] > 0
-    assert run.check("circuit")["line"].endswith(
+    assert check_of(run, "circuit")["line"].endswith(
         "cannot reach Plex (connection failed on GET /library/metadata/{keys}); the queue waits"
     )
 
@@ -286,7 +293,7 @@ def test_every_line_of_a_troubled_run_keeps_the_house_rules(troubled_world: Doct
     world.configure(paused=True, reconcile_interval="often", debug_logging=True)
     run = world.run()
     assert_house_rules(run)
-    value = run.check("path_map")["details"]["path_map"]
+    value = check_of(run, "path_map")["details"]["path_map"]
     assert value == path_map and len(value) > 250
     assert any(m.endswith(f"to exactly: {value}") for m in run.messages("error"))
     assert run.output["verdict"].endswith(f"to exactly: {value}")
@@ -315,7 +322,7 @@ def test_plex_item_keys_only_at_debug(ambiguous_world: DoctorWorld) -> None:
     def with_keys(text: str) -> set[str]:
         return {k for k in re.findall(r"(?<![\w/])\d+/\d+(?![\w/])", text) if k in keys}
 
-    check = run.check("ambiguous")
+    check = check_of(run, "ambiguous")
     assert "; e.g. scene " in check["line"]  # examples are shown, in words
     for text in printed(run):
         assert not with_keys(text), text
