@@ -20,8 +20,8 @@ from pathlib import Path
 from plugin.app import run
 from sandbox.harness import REPO_ROOT, LogLine, PluginRun, parse_stderr
 from sandbox.secrets import note_files, note_output
-from sync_queue.failed import FailedList
 from sync_queue.inbox import Inbox
+from sync_queue.queuedb import FailedList
 from sync_queue.workqueue import WorkQueue
 
 SettingsSource = Callable[[object], Mapping[str, object]]
