@@ -1,22 +1,24 @@
 """Parse Stash's RFC3339 timestamps (`Z` or `±HH:MM` offsets) to epoch seconds.
 
-Pure and standard-library only, for Python 3.10 (whose `datetime.fromisoformat` rejects
-`Z`). Stash sends `2025-03-01T12:34:56+01:00`, or `…Z` on UTC hosts; fractions are accepted.
-Semantics match `reconciliation/_time.parse_timestamp` for strings, so one can replace the other.
+Pure and standard-library only: one regular expression fixes the accepted forms, `datetime`
+does the calendar. Stash sends `2025-03-01T12:34:56+01:00`, or `…Z` on UTC hosts.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 __all__ = ["parse_rfc3339"]
 
+# The grammar is ours, not `fromisoformat`'s: what that accepts differs by version (3.10
+# rejects `Z`, `+HHMM` and fractions other than 3 or 6 digits; 3.11 takes any ISO 8601,
+# even week dates and `+00:60`), and the result must not depend on the Python running.
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?"
-    r"(?:([Zz])|([+-])(\d{2}):?(\d{2}))?",
+    r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:[.,](\d+))?"
+    r"(?:[Zz]|([+-]\d{2}):?([0-5]\d))?",
     re.ASCII,
 )
-_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def parse_rfc3339(text: object) -> float | None:
@@ -33,40 +35,16 @@ def parse_rfc3339(text: object) -> float | None:
     match = _RFC3339.fullmatch(text.strip())
     if match is None:
         return None
-    year, month, day, hour, minute, second = (int(part) for part in match.group(1, 2, 3, 4, 5, 6))
-    if year < 1 or not (1 <= month <= 12 and 1 <= day <= _month_length(year, month)):
+    date, clock, digits, offset_hours, offset_minutes = match.groups()
+    offset = "+00:00" if offset_hours is None else f"{offset_hours}:{offset_minutes}"
+    try:
+        # Normalised to the one form every fromisoformat since 3.7 reads; the fraction is
+        # left out because datetime keeps only microseconds.
+        whole = int(datetime.fromisoformat(f"{date}T{clock}{offset}").timestamp())
+    except ValueError:  # the calendar said no: 30 February, hour 24, offset of 24 hours
         return None
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    offset = 0
-    if match.group(9) is not None:
-        off_hours, off_minutes = int(match.group(10)), int(match.group(11))
-        if off_hours > 23 or off_minutes > 59:
-            return None
-        offset = off_hours * 3600 + off_minutes * 60
-        if match.group(9) == "-":
-            offset = -offset
-    whole = _days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
-    whole -= offset
-    digits = match.group(7)
     if not digits:
         return float(whole)
     scale = 10 ** len(digits)
     # int / int is correctly rounded in CPython: no double rounding of the fraction.
     return (whole * scale + int(digits)) / scale
-
-
-def _month_length(year: int, month: int) -> int:
-    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
-        return 29
-    return _DAYS_IN_MONTH[month - 1]
-
-
-def _days_from_civil(year: int, month: int, day: int) -> int:
-    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
-    year -= month <= 2
-    era = year // 400
-    year_of_era = year - era * 400
-    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    return era * 146097 + day_of_era - 719468

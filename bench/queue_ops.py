@@ -11,7 +11,7 @@ and `get_queued_scene_ids()` on 100,000 queued scenes.
    500-scene bulk, scan-created scene, delete) while a requested worker waits in Stash's
    queue (the marker spares the GraphQL calls). "Cold": the marker gone and no job of ours
    queued, so the hook asks jobQueue and sends runPluginTask. Budget: median ≤ 80 ms.
-3. `sync_queue.pending.get_queued_scene_ids(data_dir)` with 100,000 scenes queued: median of
+3. `sync_queue.queuedb.get_queued_scene_ids(data_dir)` with 100,000 scenes queued: median of
    5 calls, budget ≤ 200 ms.
 
 Writes its section of docs/benchmarks.md between `<!-- BEGIN queue -->` and
@@ -93,7 +93,7 @@ def measure_enqueues(n: int = ENQUEUES) -> dict[str, float]:
 
 
 def measure_lookup(n: int = QUEUED_FOR_LOOKUP) -> dict[str, float]:
-    from sync_queue.pending import get_queued_scene_ids
+    from sync_queue.queuedb import get_queued_scene_ids
     from sync_queue.workqueue import WorkQueue
 
     with tempfile.TemporaryDirectory(prefix="s2p-bench-l-") as tmp:

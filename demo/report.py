@@ -99,7 +99,7 @@ def worker_totals(runs: Iterable[PluginRun]) -> Counter[str]:
 
 def queue_reasons(data_dir: Path) -> tuple[Counter[str], Counter[str]]:
     """(scenes still queued by wait reason or last error class, failed list by reason class)."""
-    from sync_queue.failed import FailedList
+    from sync_queue.queuedb import FailedList
     from sync_queue.workqueue import WorkQueue
 
     queue = WorkQueue(data_dir)

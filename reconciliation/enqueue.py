@@ -28,7 +28,7 @@ ENQUEUE_REASON = "reconciliation"
 def queued_scene_ids(data_dir: str | os.PathLike[str], queue: Any = None) -> set[int]:
     """Scenes with pending work: the data folder's inbox and work queue, plus `queue`'s own
     (when it is another store, e.g. an in-memory queue)."""
-    from sync_queue.pending import get_queued_scene_ids
+    from sync_queue.queuedb import get_queued_scene_ids
 
     ids = set(get_queued_scene_ids(data_dir))
     own = getattr(queue, "get_queued_scene_ids", None)

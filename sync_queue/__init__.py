@@ -13,7 +13,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from sync_queue.pending import get_queued_scene_ids
+    from sync_queue.queuedb import get_queued_scene_ids
     from sync_queue.sync_state import load_sync_timestamps
 
 __all__ = ["get_queued_scene_ids", "load_sync_timestamps"]
@@ -21,7 +21,7 @@ __all__ = ["get_queued_scene_ids", "load_sync_timestamps"]
 
 def __getattr__(name: str) -> object:
     if name == "get_queued_scene_ids":
-        from sync_queue.pending import get_queued_scene_ids
+        from sync_queue.queuedb import get_queued_scene_ids
 
         return get_queued_scene_ids
     if name == "load_sync_timestamps":

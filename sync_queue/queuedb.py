@@ -1,24 +1,32 @@
-"""The worker's database file `queue.db`: its schema and the row operations shared by the
-work queue and the failed list (which must change both tables in one transaction).
+"""The worker's database file `queue.db` without the hand-out channel: schema, the row
+operations the work queue and the failed list share, the failed list, and the pending ids.
 
 Tables: `work` (one row per scene with pending work; see sync_queue.jobs for the states),
 `failed` (the failed list), and persist-queue's `ack_queue_handout` (the hand-out channel,
-created and owned by persist-queue; see sync_queue.channel).
+created and owned by persist-queue; see sync_queue.workqueue). Nothing here imports
+persist-queue: the status and failed-list tasks and reconciliation open `queue.db` through
+this module alone. The failed list lives beside the work queue so that "retry failed" moves
+entries back into the queue in one transaction.
 """
 
 from __future__ import annotations
 
+import builtins
 import os
 import sqlite3
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
-from sync_queue.db import JOURNAL_AUTO, open_database
+from sync_queue.db import JOURNAL_AUTO, open_database, write_txn
+from sync_queue.inbox import Inbox
 from sync_queue.jobs import FailedEntry, Job, WorkItem, clip_message
 
 __all__ = [
     "QUEUE_FILE",
+    "FailedList",
     "add_rows",
     "delete_failed",
+    "get_queued_scene_ids",
     "open_queue_db",
     "read_failed",
     "read_failed_entry",
@@ -166,3 +174,98 @@ def read_failed_entry(conn: sqlite3.Connection, scene_id: int) -> FailedEntry | 
         f"SELECT {_FAILED_COLUMNS} FROM failed WHERE scene_id = ?", (scene_id,)
     ).fetchone()
     return None if found is None else FailedEntry(*found)
+
+
+class FailedList:
+    """Failed entries keyed by scene id. Opened standalone from `data_dir` by the status and
+    failed-list tasks, or on the work queue's connection (`conn`) as `WorkQueue.failed`."""
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str] | None = None,
+        *,
+        conn: sqlite3.Connection | None = None,
+        clock: Callable[[], float] = time.time,
+        busy_timeout: float = 30.0,
+        journal: str = JOURNAL_AUTO,
+        vfs: str | None = None,
+    ) -> None:
+        if (data_dir is None) == (conn is None):
+            raise ValueError("give either data_dir or conn")
+        self._owns = conn is None
+        self._conn = conn or open_queue_db(
+            data_dir or ".", busy_timeout=busy_timeout, journal=journal, vfs=vfs
+        )
+        self._clock = clock
+
+    def close(self) -> None:
+        if self._owns:
+            self._conn.close()
+
+    def __enter__(self) -> FailedList:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _now(self, now: float | None) -> float:
+        return self._clock() if now is None else float(now)
+
+    def add(
+        self,
+        scene_id: int,
+        reason_class: str,
+        message: str,
+        attempts: int,
+        now: float | None = None,
+    ) -> None:
+        """Record a failure; a scene already listed keeps its first failure time."""
+        now = self._now(now)
+        with write_txn(self._conn):
+            upsert_failed(self._conn, int(scene_id), reason_class, message, attempts, now)
+
+    def get(self, scene_id: int) -> FailedEntry | None:
+        return read_failed_entry(self._conn, int(scene_id))
+
+    def count(self) -> int:
+        return int(self._conn.execute("SELECT COUNT(*) FROM failed").fetchone()[0])
+
+    def retry_all(self, now: float | None = None) -> builtins.list[int]:
+        """Move every failed scene back into the work queue (fresh attempts); returns ids."""
+        now = self._now(now)
+        with write_txn(self._conn):
+            ids = [int(r[0]) for r in self._conn.execute("SELECT scene_id FROM failed")]
+            add_rows(self._conn, dict.fromkeys(ids, now), now)
+            delete_failed(self._conn, ids)
+        return sorted(ids)
+
+    def clear(self) -> int:
+        with write_txn(self._conn):
+            return max(self._conn.execute("DELETE FROM failed").rowcount, 0)
+
+    def purge_older_than(self, days: float, now: float | None = None) -> int:
+        """Delete entries whose last failure is more than `days` days before `now`."""
+        cutoff = self._now(now) - float(days) * 86400.0
+        with write_txn(self._conn):
+            cur = self._conn.execute("DELETE FROM failed WHERE last_failed_at < ?", (cutoff,))
+            return max(cur.rowcount, 0)
+
+    def list(self, limit: int | None = None) -> builtins.list[FailedEntry]:
+        """Entries, most recent failure first."""
+        return read_failed(self._conn, limit)
+
+
+def get_queued_scene_ids(data_dir: str | os.PathLike[str]) -> set[int]:
+    """Scene ids recorded by hooks and not yet taken, or queued/in flight in the worker.
+
+    For reconciliation, to enqueue only what is not pending yet: two indexed SELECTs, read
+    only, no worker lock, no unpickling.
+    """
+    with Inbox(data_dir) as inbox:
+        ids = inbox.pending_ids("scene")
+    conn = open_queue_db(data_dir)
+    try:
+        ids.update(row[0] for row in conn.execute("SELECT scene_id FROM work"))
+    finally:
+        conn.close()
+    return ids

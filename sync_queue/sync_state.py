@@ -6,14 +6,15 @@ Per scene: the Stash `updated_at` that was synced (string and epoch), the Plex i
 fingerprint of the whole desired state pushed (`validation.drift`: what reconciliation's drift
 detection compares), and the wall-clock time of the sync. `load_sync_timestamps` and
 `load_pushed_fingerprints` stay one cheap SELECT each for reconciliation. On first open, an
-earlier Stash2Plex's `sync_timestamps.json` in the same folder is migrated once (see
-sync_queue.legacy); the old file is never modified or deleted.
+earlier Stash2Plex's `sync_timestamps.json` in the same folder is migrated once (read by
+`read_legacy_timestamps`, at the end); the old file is never modified or deleted.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import sqlite3
 import time
@@ -22,9 +23,9 @@ from dataclasses import dataclass, field
 
 from base.timestamps import parse_rfc3339
 from sync_queue.db import JOURNAL_AUTO, open_database, write_txn
-from sync_queue.legacy import LEGACY_FILE, read_legacy_timestamps
 
 __all__ = [
+    "LEGACY_FILE",
     "SYNC_STATE_FILE",
     "SceneSyncState",
     "SyncStateStore",
@@ -33,6 +34,7 @@ __all__ = [
 ]
 
 SYNC_STATE_FILE = "sync_state.db"
+LEGACY_FILE = "sync_timestamps.json"
 _MIGRATED_KEY = "legacy_sync_timestamps"
 _CHUNK = 500  # ids per IN (...) query: old SQLite builds allow 999 variables
 _log = logging.getLogger(__name__)
@@ -292,3 +294,72 @@ def _decode(row: tuple[object, ...], entities: dict[str, list[int]]) -> SceneSyn
         last_synced_at=float(last_synced_at),  # type: ignore[arg-type]
         desired_fingerprint=None if desired_fp is None else str(desired_fp),
     )
+
+
+# --- an earlier Stash2Plex's sync_timestamps.json, read for the one-time migration ---------
+#
+# Pure apart from reading the file; never writes or deletes it. The old format is not
+# documented, so this accepts what such a file plausibly holds: a JSON object of scene id
+# (string or int) → epoch seconds (number or digit string; milliseconds when implausibly
+# large) or an RFC3339/ISO timestamp string. Entries that fit none of these are skipped and
+# counted; a file that is not a JSON object is corrupt as a whole.
+
+_MS_THRESHOLD = 1e11  # 5138 AD in seconds, 1973 in milliseconds
+
+
+@dataclass(frozen=True)
+class LegacyTimestamps:
+    entries: dict[int, float]  # scene id → epoch seconds
+    skipped: int  # entries that were not a scene id with a usable time
+
+
+def read_legacy_timestamps(path: str | os.PathLike[str]) -> LegacyTimestamps | None:
+    """The file's usable entries, or None when the file is corrupt (not a JSON object).
+
+    Raises OSError when the file cannot be read at all (the caller retries later).
+    """
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    try:
+        document = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    entries: dict[int, float] = {}
+    skipped = 0
+    for key, value in document.items():
+        scene_id = _scene_id(key)
+        epoch = legacy_epoch(value)
+        if scene_id is None or epoch is None:
+            skipped += 1
+            continue
+        entries[scene_id] = max(epoch, entries.get(scene_id, epoch))
+    return LegacyTimestamps(entries, skipped)
+
+
+def legacy_epoch(value: object) -> float | None:
+    """Epoch seconds of one stored value, None when unusable."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return _positive(float(text)) if text else None
+        except ValueError:
+            return parse_rfc3339(text)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return _positive(float(value))
+
+
+def _positive(number: float) -> float | None:
+    if not math.isfinite(number) or number <= 0:
+        return None
+    return number / 1000.0 if number > _MS_THRESHOLD else number
+
+
+def _scene_id(key: str) -> int | None:
+    text = key.strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if value > 0 else None

@@ -19,7 +19,7 @@ DEFAULT_PURGE_DAYS = 30.0
 def retry_failed(ctx: Context) -> dict[str, object]:
     """Task `retry_failed`: every failed scene back into the queue with fresh attempts."""
     from runtime.wakeup import wake_if_due
-    from sync_queue.failed import FailedList
+    from sync_queue.queuedb import FailedList
 
     with FailedList(ctx.ensure_data_dir()) as failed:
         ids = failed.retry_all()
@@ -58,7 +58,7 @@ def clear_queue(ctx: Context) -> dict[str, object]:
 
 def clear_failed(ctx: Context) -> dict[str, object]:
     """Task `clear_failed`: empty the failed list (the scenes are not queued again)."""
-    from sync_queue.failed import FailedList
+    from sync_queue.queuedb import FailedList
 
     with FailedList(ctx.ensure_data_dir()) as failed:
         cleared = failed.clear()
@@ -82,7 +82,7 @@ def parse_days(raw: object) -> float:
 
 def purge_failed(ctx: Context) -> dict[str, object]:
     """Task `purge_failed`: drop failed entries whose last failure is older than `days`."""
-    from sync_queue.failed import FailedList
+    from sync_queue.queuedb import FailedList
 
     days = parse_days(ctx.invocation.args.get("days"))
     with FailedList(ctx.ensure_data_dir()) as failed:

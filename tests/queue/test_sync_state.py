@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sync_queue.inbox import Inbox
-from sync_queue.pending import get_queued_scene_ids
+from sync_queue.queuedb import get_queued_scene_ids
 from sync_queue.sync_state import SceneSyncState, SyncStateStore, load_sync_timestamps
 from sync_queue.workqueue import WorkQueue
 

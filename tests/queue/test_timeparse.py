@@ -1,4 +1,5 @@
-"""Stash RFC3339 timestamps to epoch seconds without Python 3.11's fromisoformat."""
+"""Stash RFC3339 timestamps to epoch seconds: the same forms and results on every Python
+from 3.10 on, whatever that version's `fromisoformat` accepts."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ from base.timestamps import parse_rfc3339
         ("2025-03-01 12:34:56Z", 1740832496.0),
         ("2025-03-01T12:34:56.5Z", 1740832496.5),
         ("2025-03-01T12:34:56.123456789+00:00", 1740832496.123456789),
+        ("2025-03-01T12:34:56,25Z", 1740832496.25),
+        ("2025-03-01T12:34:56.1234+00:00", 1740832496.1234),  # 3.10's fromisoformat: 3 or 6
+        ("2025-03-01T12:34:56.1234567-01:00", 1740836096.1234567),
+        ("2000-02-29T12:00:00+14:00", 951775200.0),
+        ("9999-12-31T23:59:59-23:59", 253402387139.0),
+        ("0001-01-01T00:00:00+00:00", -62135596800.0),
         ("2025-03-01T12:34:56", 1740832496.0),  # no offset: UTC
         ("  2024-02-29T00:00:00Z ", 1709164800.0),
         ("1970-01-01T00:00:00Z", 0.0),
@@ -47,6 +54,16 @@ def test_parses_stash_timestamps(text: str, epoch: float) -> None:
         "0000-01-01T00:00:00Z",
         "２０２５-03-01T12:00:00Z",
         "2025-03-01T12:00:00.Z",
+        "1900-02-29T00:00:00Z",  # not a leap year: divisible by 100
+        "2025-04-31T00:00:00Z",
+        "2025-03-01T12:00:00+00:60",  # 3.11's fromisoformat reads this as +01:00
+        "2025-03-01T12:00:00-24:00",
+        "20250301T120000Z",  # ISO 8601 basic format: 3.11's fromisoformat takes it
+        "2025-W09-6T12:00:00Z",  # ISO week date, likewise
+        "2025-03-01T12:00Z",
+        "2025-03-01T12:00:00+01",
+        "2025-03-01T12:00:00 +01:00",
+        "2025-03-01T12:00:00.5.5Z",
     ],
 )
 def test_garbage_gives_none(text: str) -> None:
@@ -75,3 +92,11 @@ def test_agrees_with_datetime_on_random_instants() -> None:
         if local.year < 1 or local.year > 9999:
             continue
         assert parse_rfc3339(text) == moment.timestamp(), text
+
+
+def test_fractions_are_exact_at_any_length() -> None:
+    rng = random.Random(11)
+    for _ in range(2000):
+        digits = str(rng.randrange(10**12)).zfill(rng.randrange(1, 13))
+        expected = (1740832496 * 10 ** len(digits) + int(digits)) / 10 ** len(digits)
+        assert parse_rfc3339(f"2025-03-01T12:34:56.{digits}Z") == expected, digits

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from sync_queue.channel import HandOutChannel
 from sync_queue.db import connect, journal_mode, write_txn
 from sync_queue.jobs import PROCESSING, QUEUED
-from sync_queue.workqueue import WorkQueue
+from sync_queue.workqueue import HandOutChannel, WorkQueue
 from tests.queue.memqueue import MemWorkQueue
 
 from .conftest import T0, Clock
@@ -193,7 +192,7 @@ def test_hundred_thousand_rows_stay_cheap(tmp_path: Path) -> None:
 
 
 def test_failed_list_opened_standalone_shares_the_queue_file(tmp_path: Path) -> None:
-    from sync_queue.failed import FailedList
+    from sync_queue.queuedb import FailedList
 
     with WorkQueue(tmp_path) as queue, FailedList(tmp_path) as failed:
         queue.add(3)

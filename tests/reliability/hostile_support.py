@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox.harness import PluginRun
-from sync_queue.failed import FailedList
 from sync_queue.inbox import Inbox
+from sync_queue.queuedb import FailedList
 from sync_queue.workqueue import WorkQueue
 
 MAX_ERROR_CHARS = 2000  # "one clear line": an error longer than this is not one

@@ -18,8 +18,8 @@ from plex.index_store import IndexStore
 from sandbox.generator import GeneratedLibrary
 from sandbox.model import PlexItem, PlexLibrary
 from sync_queue.db import integrity_problems
-from sync_queue.failed import FailedList
 from sync_queue.inbox import Inbox
+from sync_queue.queuedb import FailedList
 from sync_queue.sync_state import SyncStateStore
 from sync_queue.workqueue import WorkQueue
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sync_queue.failed import FailedList
+from sync_queue.queuedb import FailedList
 from tests.reliability.integrity import writable_items
 from tests.reliability.tally import Tally
 from tests.reliability.world import ChaosWorld

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from runtime.circuit import Circuit
 from sandbox.world import Sandbox
-from sync_queue.failed import FailedList
+from sync_queue.queuedb import FailedList
 from tests.worker.conftest import (
     data_dir_of,
     edit_and_hook,

@@ -8,9 +8,9 @@ from typing import Any
 
 from reconciliation.scheduler import ReconciliationScheduler
 from sandbox.world import Sandbox
-from sync_queue.failed import FailedList
 from sync_queue.inbox import Inbox
 from sync_queue.lock import worker_lock
+from sync_queue.queuedb import FailedList
 from sync_queue.sync_state import SceneSyncState, SyncStateStore, load_sync_timestamps
 from tests.worker.conftest import (
     data_dir_of,

@@ -22,8 +22,8 @@ from sandbox.generator import GeneratorOptions
 from sandbox.harness import REPO_ROOT, PluginHarness
 from sandbox.httpd import wait_until
 from sandbox.world import Sandbox, start_sandbox
-from sync_queue.failed import FailedList
 from sync_queue.inbox import Inbox
+from sync_queue.queuedb import FailedList
 from sync_queue.workqueue import WorkQueue
 from tests.worker.conftest import (
     DRIVER,

@@ -11,8 +11,8 @@ import pytest
 from base.errors import StashUnavailable
 from runtime.circuit import Circuit
 from sandbox.world import Sandbox
-from sync_queue.failed import FailedList
 from sync_queue.inbox import Inbox
+from sync_queue.queuedb import FailedList
 from tests.worker.conftest import (
     data_dir_of,
     our_jobs,

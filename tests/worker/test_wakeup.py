@@ -154,7 +154,7 @@ def test_a_task_leaving_work_asks_stash_even_right_after_a_failed_request(
     "backoff" and the work waited for some later invocation)."""
     import time
 
-    from sync_queue.failed import FailedList
+    from sync_queue.queuedb import FailedList
     from tests.worker.conftest import queue_scenes, run_task
 
     data_dir = data_dir_of(world)

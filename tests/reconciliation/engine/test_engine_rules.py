@@ -12,7 +12,7 @@ import pytest
 from stashapi.stashapp import StashInterface
 
 from sync_queue.inbox import Inbox
-from sync_queue.pending import get_queued_scene_ids
+from sync_queue.queuedb import get_queued_scene_ids
 from sync_queue.workqueue import WorkQueue
 from tests.reconciliation.engine.world import (
     EngineWorld,

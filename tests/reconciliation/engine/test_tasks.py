@@ -23,7 +23,7 @@ from runtime.wakeup import WORKER_JOB_DESCRIPTION, WORKER_TASK_NAME, wake_if_due
 from sandbox.harness import REPO_ROOT, PluginHarness
 from stash.log import StashLog
 from sync_queue.inbox import Inbox
-from sync_queue.pending import get_queued_scene_ids
+from sync_queue.queuedb import get_queued_scene_ids
 from tests.reconciliation.engine.conftest import WorldFactory
 from tests.reconciliation.engine.world import EngineWorld, expected_gaps, expected_queue
 
