@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from base.errors import ConfigError, Stash2PlexError, StashAuthError, StashError
+from base.errors import Stash2PlexError, StashAuthError, StashError
 from doctor.result import FAIL, OK, SKIP, WARN, CheckResult, setting_place
 from runtime.context import Context
 from runtime.voice import line
@@ -117,7 +117,7 @@ def check_stash(ctx: Context) -> StashAccess:
 
 def check_settings(ctx: Context) -> tuple[CheckResult, Any]:
     """The settings as Stash stores them: usable config (or why not). Returns (result, config)."""
-    from validation.config import Stash2PlexConfig, config_error_message
+    from validation.config import config_error_message
 
     try:
         resolved = ctx.resolved_settings()
@@ -132,12 +132,10 @@ def check_settings(ctx: Context) -> tuple[CheckResult, Any]:
             ),
             None,
         )
-    try:
-        config = Stash2PlexConfig(**resolved.values)  # type: ignore[arg-type]
-    except (ValueError, ConfigError) as exc:  # pydantic's ValidationError is a ValueError
-        first = str(exc).splitlines()[0]
+    config = resolved.config
+    if config is None:  # the one model refused the required keys: reported as missing
         return CheckResult(
-            "settings", FAIL, f"Settings unusable: {first}", "check the settings"
+            "settings", FAIL, config_error_message(resolved), "check the settings"
         ), None
     details: dict[str, object] = {}
     problems: list[str] = []
