@@ -274,7 +274,7 @@ PATHS = (
         ("hook", "process_queue", "status"),
         lambda w: None,
         lambda w: None,
-        "The Plex step failed for a whole batch",
+        "Processing a batch of",
         raise_where="step",
     ),
     FailurePath(
