@@ -368,10 +368,9 @@ class WorkerRun:
             self._log_action(action, titles.get(sid))
         if blocked is not None and blocked.status is SceneStatus.STASH_UNAVAILABLE:
             # Stash went away while covers were fetched: its outage, not Plex's (no circuit).
-            self._stop(STOP_STASH_UNAVAILABLE, self.log.redact(blocked.message))
-            self._error = StashUnavailable(
-                f"Stash stopped answering ({self.summary.reason}); the queue is kept"
-            )
+            self._stop(STOP_STASH_UNAVAILABLE, blocked.status.phrase)  # details: the error
+            told = voice.lead("Stash stopped answering", self.log.redact(blocked.message))
+            self._error = StashUnavailable(f"{told}; the queue is kept")
         elif blocked is not None:
             message = self.log.redact(blocked.message)
             self.circuit.open(blocked.status.value, message, self.clock())

@@ -188,7 +188,7 @@ PATHS = (
         ("hook", "process_queue"),
         _plex_status(520, count=None),
         clear_faults,
-        "Plex answered 520",
+        "to be retried: Plex answered with an error",  # the 520 itself: in the queue, debug
         fast=0,
     ),
     FailurePath(
