@@ -29,7 +29,7 @@ __all__ = [
     "worker_totals",
 ]
 
-WORKER_COUNTERS = ("synced", "unchanged", "waiting", "retried", "failed")
+WORKER_COUNTERS = ("synced", "unchanged", "not_pushed", "waiting", "retried", "failed")
 # Why a scene of each generator item state can still be out of step after the demo.
 _STATE_NOTES = {
     "foreign": "matched, never synced, someone else's metadata: no gap type covers it (SPEC §3)",
@@ -98,24 +98,30 @@ def worker_totals(runs: Iterable[PluginRun]) -> Counter[str]:
 
 
 def queue_reasons(data_dir: Path) -> tuple[Counter[str], Counter[str]]:
-    """(scenes still queued by wait reason or last error class, failed list by reason class)."""
+    """(scenes still queued by wait or retry reason, failed list by reason), in words."""
     from sync_queue.queuedb import FailedList
     from sync_queue.workqueue import WorkQueue
 
     queue = WorkQueue(data_dir)
     try:
         waiting = Counter(
-            (item.wait_reason or item.last_error_class or "queued").split(":", 1)[0]
-            for item in queue.items()
+            _words(item.wait_reason or item.last_error_class) for item in queue.items()
         )
     finally:
         queue.close()
     failed_list = FailedList(data_dir)
     try:
-        failed = Counter(entry.reason_class for entry in failed_list.list())
+        failed = Counter(_words(entry.reason_class) for entry in failed_list.list())
     finally:
         failed_list.close()
     return waiting, failed
+
+
+def _words(stored: str | None) -> str:
+    from base.status import read_status
+
+    status = read_status(stored)
+    return "queued" if status is None else status.phrase
 
 
 def failure_breakdown(world: Sandbox, scene_ids: Iterable[int]) -> list[str]:

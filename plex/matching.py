@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 
+from base.status import SceneStatus
 from plex.paths import PathStyle, basename_of, is_windows_path, normalize, parent_folder
 
 __all__ = [
+    "MATCH_STATUSES",
     "Candidate",
     "IndexEntry",
     "MatchResult",
@@ -33,12 +34,25 @@ __all__ = [
 Target = tuple[int, int]  # (section_id, rating_key)
 
 
-class MatchStatus(str, Enum):
-    MATCHED = "matched"
-    NOT_FOUND = "not_found"  # inside a section location but not indexed: not scanned yet
-    OUTSIDE_SECTIONS = "outside_sections"
-    AMBIGUOUS = "ambiguous"
-    NO_FILES = "no_files"
+# What matching ends in: MATCHED (write the targets), or the scene's fate.
+MATCH_STATUSES = (
+    SceneStatus.MATCHED,
+    SceneStatus.NOT_SCANNED,  # inside a section location but not indexed: not scanned yet
+    SceneStatus.OUTSIDE_LIBRARIES,
+    SceneStatus.AMBIGUOUS,
+    SceneStatus.NO_FILES,
+)
+
+
+class MatchStatus:
+    """The former names of matching's statuses, for callers not yet using `SceneStatus`
+    (`doctor/preview.py`): the same members, nothing else."""
+
+    MATCHED = SceneStatus.MATCHED
+    NOT_FOUND = SceneStatus.NOT_SCANNED
+    OUTSIDE_SECTIONS = SceneStatus.OUTSIDE_LIBRARIES
+    AMBIGUOUS = SceneStatus.AMBIGUOUS
+    NO_FILES = SceneStatus.NO_FILES
 
 
 @dataclass(frozen=True)
@@ -99,10 +113,11 @@ class Candidate:
 
 @dataclass(frozen=True)
 class MatchResult:
-    """Outcome for one scene. `targets` are written only when `status` is MATCHED."""
+    """Outcome for one scene (`status` one of `MATCH_STATUSES`). `targets` are written only
+    when `status` is MATCHED."""
 
     scene_id: int
-    status: MatchStatus
+    status: SceneStatus
     targets: tuple[Target, ...] = ()
     how: str | None = None
     reason: str = ""
@@ -232,13 +247,13 @@ def _unmatched(
     if folders:
         return MatchResult(
             scene.scene_id,
-            MatchStatus.NOT_FOUND,
+            SceneStatus.NOT_SCANNED,
             reason=f"file not in Plex yet (not scanned?){refused}",
             scan_folders=tuple(folders),
         )
     return MatchResult(
         scene.scene_id,
-        MatchStatus.OUTSIDE_SECTIONS,
+        SceneStatus.OUTSIDE_LIBRARIES,
         reason=f"outside your Plex libraries: {pending.mapped[0]!r}{refused}",
     )
 
@@ -279,7 +294,7 @@ def match_scenes(
     for scene in scene_list:
         if not scene.files:
             results[scene.scene_id] = MatchResult(
-                scene.scene_id, MatchStatus.NO_FILES, reason="scene has no files"
+                scene.scene_id, SceneStatus.NO_FILES, reason="scene has no files"
             )
             continue
         pending = _gather(scene, index, apply_map, names)
@@ -300,7 +315,7 @@ def match_scenes(
             scenes_named = sorted({c.scene_id for c in others})
             results[scene_id] = MatchResult(
                 scene_id,
-                MatchStatus.AMBIGUOUS,
+                SceneStatus.AMBIGUOUS,
                 reason=f"Plex item(s) {_fmt(contested)} claimed by scenes {scenes_named}",
                 candidates=tuple(dict.fromkeys([*pending.candidates, *others])),
             )
@@ -309,14 +324,14 @@ def match_scenes(
         if len(sections_seen) != len(set(sections_seen)):
             results[scene_id] = MatchResult(
                 scene_id,
-                MatchStatus.AMBIGUOUS,
+                SceneStatus.AMBIGUOUS,
                 reason=f"several Plex items of one section match: {_fmt(targets)}",
                 candidates=tuple(pending.candidates),
             )
             continue
         results[scene_id] = MatchResult(
             scene_id,
-            MatchStatus.MATCHED,
+            SceneStatus.MATCHED,
             targets=tuple(targets),
             how=first.how,
             reason=f"{first.how} match",

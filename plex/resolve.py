@@ -17,9 +17,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from base.status import SceneStatus
 from plex.index import PathIndex, RefreshReport
 from plex.items import PlexItemSnapshot, SectionInfo
-from plex.matching import Candidate, MatchResult, MatchStatus, SceneFiles, match_scenes
+from plex.matching import Candidate, MatchResult, SceneFiles, match_scenes
 from plex.paths import PathStyle, basename_of, detect_style, is_windows_path, normalize
 from stash.protocol import ScenePages
 from validation.path_map import PathMap
@@ -49,7 +50,7 @@ class Resolution:
     """Where one scene is written, or why it is not. `how` is `stored` for trusted keys."""
 
     scene_id: int
-    status: MatchStatus
+    status: SceneStatus
     targets: tuple[Target, ...] = ()
     how: str = ""
     reason: str = ""
@@ -113,7 +114,7 @@ class TargetResolver:
             return {}
         self._ensure_index()
         results = self._match(scenes)
-        missed = any(r.status not in (MatchStatus.MATCHED, MatchStatus.NO_FILES) for r in results)
+        missed = any(r.status not in (SceneStatus.MATCHED, SceneStatus.NO_FILES) for r in results)
         if missed and self.refresh_once():
             results = self._match(scenes)
         return {r.scene_id: r for r in results}
@@ -127,7 +128,7 @@ class TargetResolver:
     def _check_claims(
         self, res: Resolution, files: SceneFiles, batch: Sequence[SceneFiles]
     ) -> Resolution:
-        if res.status is not MatchStatus.MATCHED or self.stash is None:
+        if res.status is not SceneStatus.MATCHED or self.stash is None:
             return res
         if res.how == "basename":
             name = next(c.stash_file for c in res.candidates if c.how == "basename")
@@ -146,7 +147,7 @@ class TargetResolver:
             parties = ", ".join(f"scene {sid} ({path!r})" for sid, path in sorted(owners))
             return replace(
                 res,
-                status=MatchStatus.AMBIGUOUS,
+                status=SceneStatus.AMBIGUOUS,
                 targets=(),
                 reason=f"Plex item(s) {_fmt(res.targets)} also play files of {parties}",
             )

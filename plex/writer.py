@@ -14,11 +14,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Protocol
 from urllib.parse import parse_qsl
 
 from base.errors import PlexNotFound, PlexTransient, StashError
+from base.status import SceneStatus, status_of_error
 from plex.diff import EditPlan, ImageAction, add_locks, diff_item, plan_images
 from plex.edit_encoding import edit_path, encode_edit, wire_length
 from plex.errors import PlexBadRequest
@@ -31,12 +31,12 @@ from validation.limits import MAX_EDIT_QUERY_BYTES
 __all__ = [
     "LOCKS_KEY",
     "SOURCE_KEYS",
+    "WRITE_STATUSES",
     "ImageSource",
     "PlexWriter",
     "Target",
     "WriteClient",
     "WriteResult",
-    "WriteStatus",
     "WriteTask",
     "locks_of",
 ]
@@ -65,13 +65,17 @@ class WriteClient(Protocol):
     def upload_image(self, rating_key: int, kind: str, data: bytes) -> None: ...
 
 
-class WriteStatus(str, Enum):
-    SYNCED = "synced"  # at least one request changed Plex
-    UNCHANGED = "unchanged"  # every item already equal, locks included: no request
-    COVER_PENDING = "cover_pending"  # fields done; Stash still serves a placeholder cover
-    RETRY = "retry"  # transient failure (Plex 5xx, Stash unavailable for the cover)
-    FAILED = "failed"  # Plex refused the request itself (400, 414): permanent
-    STALE = "stale"  # an item vanished (404): drop its key and resolve the scene again
+# What a write ends in (members of the one status type, base/status.py):
+WRITE_STATUSES = (
+    SceneStatus.SYNCED,  # at least one request changed Plex
+    SceneStatus.UNCHANGED,  # every item already equal, locks included: no request
+    SceneStatus.COVER_PENDING,  # fields done; Stash still serves a placeholder cover
+    SceneStatus.PLEX_ERROR,  # Plex 5xx or a broken answer: retried
+    SceneStatus.STASH_UNAVAILABLE,  # the cover could not be downloaded: retried
+    SceneStatus.STASH_ERROR,  # likewise, Stash refused it
+    SceneStatus.PLEX_REFUSED,  # Plex refused the request itself (400, 414): permanent
+    SceneStatus.ITEM_GONE,  # an item vanished (404; `stale_keys`): resolve the scene again
+)
 
 
 @dataclass(frozen=True)
@@ -90,22 +94,24 @@ class WriteTask:
 
 @dataclass
 class WriteResult:
-    """What happened to one scene. `fingerprints` (when not None) are to be stored."""
+    """What happened to one scene (`status` one of `WRITE_STATUSES`); `message` is the detail
+    for the debug line and the queue. `fingerprints` (when not None) are to be stored;
+    `written` names the fields and images a synced scene changed."""
 
     scene_id: int
-    status: WriteStatus
+    status: SceneStatus
     message: str = ""
-    error_class: str = ""  # exception class behind RETRY / FAILED
     fingerprints: dict[str, str] | None = None
     edits: int = 0
     uploads: int = 0
     preserved: tuple[str, ...] = ()
     stale_keys: tuple[int, ...] = ()
+    written: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
         """Fields and images are as desired (a pending cover counts: it is not ours to fix)."""
-        return self.status in (WriteStatus.SYNCED, WriteStatus.UNCHANGED, WriteStatus.COVER_PENDING)
+        return self.status in (SceneStatus.SYNCED, SceneStatus.UNCHANGED, SceneStatus.COVER_PENDING)
 
 
 def locks_of(fingerprints: Mapping[str, str]) -> tuple[str, ...]:
@@ -122,7 +128,7 @@ class _Cover:
     data: bytes | None = None
     pending: str = ""  # why there is no usable image (placeholder, HTML)
     error: str = ""  # Stash failed to serve it (transient)
-    error_class: str = ""
+    error_status: SceneStatus | None = None
 
 
 @dataclass
@@ -167,7 +173,7 @@ class PlexWriter:
             if snapshot is None:
                 return WriteResult(
                     scene_id,
-                    WriteStatus.STALE,
+                    SceneStatus.ITEM_GONE,
                     f"Plex item {target[1]} no longer exists",
                     stale_keys=(target[1],),
                 )
@@ -201,7 +207,7 @@ class PlexWriter:
         except PlexNotFound:
             return WriteResult(
                 scene_id,
-                WriteStatus.STALE,
+                SceneStatus.ITEM_GONE,
                 f"Plex item {item.target[1]} disappeared while writing",
                 stale_keys=(item.target[1],),
                 edits=edits,
@@ -209,61 +215,60 @@ class PlexWriter:
             )
         except PlexTransient as exc:
             return WriteResult(
-                scene_id,
-                WriteStatus.RETRY,
-                str(exc),
-                type(exc).__name__,
-                edits=edits,
-                uploads=uploads,
+                scene_id, status_of_error(exc), str(exc), edits=edits, uploads=uploads
             )
         except PlexBadRequest as exc:
             request = getattr(exc, "request", "")
             detail = f" ({request[:300]})" if request else ""
             return WriteResult(
-                scene_id,
-                WriteStatus.FAILED,
-                f"{exc}{detail}",
-                type(exc).__name__,
-                edits=edits,
-                uploads=uploads,
+                scene_id, status_of_error(exc), f"{exc}{detail}", edits=edits, uploads=uploads
             )
 
         edits = len(sent)
         if too_long:
             return WriteResult(
                 scene_id,
-                WriteStatus.FAILED,
+                SceneStatus.PLEX_REFUSED,
                 f"Plex refused {'; '.join(too_long)} as too long (414 URI Too Long): Plex or a "
                 "proxy in front of it limits the URL length; shorten it in Stash or raise that "
                 "limit (the scene's other fields were written)",
-                "PlexBadRequest",
                 edits=edits,
                 uploads=uploads,
             )
         fingerprints = self._fingerprints(task, work, cover)
         preserved = tuple(dict.fromkeys(n for item in work for n in item.plan.preserved))
-        error_class = ""
         if cover.pending:
-            status, message = WriteStatus.COVER_PENDING, f"cover pending: {cover.pending}"
-        elif cover.error:
-            status, message = WriteStatus.RETRY, f"cover not downloaded: {cover.error}"
-            error_class = cover.error_class
+            status, message = SceneStatus.COVER_PENDING, f"cover pending: {cover.pending}"
+        elif cover.error_status is not None:
+            status, message = cover.error_status, f"cover not downloaded: {cover.error}"
         elif edits or uploads:
-            status, message = WriteStatus.SYNCED, ""
+            status, message = SceneStatus.SYNCED, ""
         else:
-            status, message = WriteStatus.UNCHANGED, ""
+            status, message = SceneStatus.UNCHANGED, ""
         if preserved and not message:
             message = f"kept hand edits in Plex: {', '.join(preserved)}"
         return WriteResult(
             scene_id,
             status,
             message,
-            error_class,
             fingerprints,
             edits,
             uploads,
             preserved=preserved,
+            written=self._written(work) if edits or uploads else (),
         )
+
+    @staticmethod
+    def _written(work: list[_ItemWork]) -> tuple[str, ...]:
+        """Names of the fields, tag kinds and images the scene's requests changed."""
+        names: list[str] = []
+        for item in work:
+            names += [change.field for change in item.plan.fields]
+            names += [change.kind for change in item.plan.tags]
+            names += [action.kind for action in item.images if action.upload]
+            if item.plan.lock_only or any(a.lock and not a.upload for a in item.images):
+                names.append("locks")
+        return tuple(dict.fromkeys(names))
 
     def _send_edit(self, target: Target, plan: EditPlan, sent: list[str]) -> list[str]:
         """Send `plan`'s edit queries (appended to `sent`); what 414 refused even alone.
@@ -340,7 +345,7 @@ class PlexWriter:
         except ImageUnavailable as exc:
             return _Cover(pending=exc.reason)
         except StashError as exc:
-            return _Cover(error=str(exc), error_class=type(exc).__name__)
+            return _Cover(error=str(exc), error_status=status_of_error(exc))
         return _Cover(sha1=hashlib.sha1(data).hexdigest(), data=data)
 
     # -- bookkeeping --------------------------------------------------------------------------

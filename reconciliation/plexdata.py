@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from base.status import SceneStatus
 from plex.index import PathIndex
 from plex.index_store import ItemSignals, basename_key, path_key
 from plex.matching import (
     IndexEntry,
     MatchResult,
-    MatchStatus,
     SceneFiles,
     SectionLocations,
     match_scenes,
@@ -182,9 +182,9 @@ class RunMatcher:
         return batch
 
     def _needs_whole_run(self, result: MatchResult) -> bool:
-        if result.status is MatchStatus.MATCHED:
+        if result.status is SceneStatus.MATCHED:
             return any(rk in self.multi_part for _, rk in result.targets)
-        if result.status in (MatchStatus.NOT_FOUND, MatchStatus.OUTSIDE_SECTIONS):
+        if result.status in (SceneStatus.NOT_SCANNED, SceneStatus.OUTSIDE_LIBRARIES):
             return self.use_basename
         return False  # ambiguous within one page stays ambiguous; no files is final
 
@@ -233,7 +233,7 @@ class RunMatcher:
         for scene, result in settled:
             batch.scenes.append(scene)
             path = first_file_path(scene)
-            if result.status is MatchStatus.AMBIGUOUS:
+            if result.status is SceneStatus.AMBIGUOUS:
                 items = [(c.section_id, c.rating_key) for c in result.candidates]
                 self._claim(result.scene_id, items)
                 batch.ambiguous += 1
@@ -245,7 +245,7 @@ class RunMatcher:
             if result.scene_id in synced or str(result.scene_id) in synced:
                 # Lighter pre-check: a synced scene counts as matched without more questions.
                 batch.matched_paths.add(path)
-            if result.status is not MatchStatus.MATCHED:
+            if result.status is not SceneStatus.MATCHED:
                 continue
             batch.matched_paths.add(path)
             if not self._claim(result.scene_id, result.targets):

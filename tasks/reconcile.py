@@ -15,12 +15,15 @@ from typing import Any
 
 from reconciliation.engine import GapDetectionEngine
 from reconciliation.result import GapDetectionResult
+from runtime import voice
 from runtime.context import Context
 from runtime.stash import open_stash
 
 __all__ = [
+    "GAP_WORDS",
     "PREVIEW_LIMIT",
     "RECONCILE_SCOPES",
+    "gap_lines",
     "preview_gaps",
     "reconcile_7days",
     "reconcile_all",
@@ -53,10 +56,41 @@ def _run_engine(ctx: Context, scope: str, queue: Any) -> GapDetectionResult:
         _close(stash)
 
 
+# Each gap type in words: what the scenes have in common, and what the queue will do.
+GAP_WORDS = {
+    "empty_metadata": "Plex item without metadata",
+    "stale_sync": "edited in Stash since the last push",
+    "missing": "never pushed and not found in Plex",
+    "drift": "what Plex should show changed in Stash",
+    "plex_drift": "edited in Plex since the last push",
+}
+
+
 def _log_summary(ctx: Context, result: GapDetectionResult) -> None:
     for line in result.summary_lines():
         level = "warning" if line.startswith("Incomplete:") else "info"
-        ctx.log.log(level, line)
+        ctx.log.log(level, voice.line(line))
+
+
+def gap_lines(result: GapDetectionResult) -> list[str]:
+    """The gaps found, one line per type: the count (of every gap, kept or not) and a few
+    scenes by id and title, e.g. `40 scenes never pushed and not found in Plex: e.g. 41
+    "Title", 57`."""
+    lines = []
+    for gap_type, count in result.by_type.items():
+        if not count:
+            continue
+        refs = [
+            voice.scene_ref(gap.scene_id, gap.scene_data.get("title"))
+            for gap in result.gaps
+            if gap.gap_type == gap_type
+        ][: voice.EXAMPLES]
+        words = GAP_WORDS.get(gap_type, gap_type.replace("_", " "))
+        head = f"{voice.plural(count, 'scene')} {words}"
+        room = voice.INFO_LIMIT - len(head) - len(": e.g. ")
+        shown = voice.scene_refs(refs, room)
+        lines.append(voice.line(f"{head}: e.g. {shown}" if shown else head))
+    return lines
 
 
 def run_reconcile(ctx: Context, scope: str) -> dict[str, object]:
@@ -120,14 +154,15 @@ def _limit(ctx: Context) -> int:
 
 def preview_gaps(ctx: Context) -> dict[str, object]:
     """Task `preview_gaps`: a dry run over every scene; the first gaps with their reasons and
-    the totals by type. Nothing is queued and the run is not recorded."""
+    the totals by type (logged as one line per type naming a few scenes; each gap's reason
+    at debug). Nothing is queued and the run is not recorded."""
     limit = _limit(ctx)
     result = _run_engine(ctx, "all", None)
     _log_summary(ctx, result)
-    for gap in result.preview(limit):
-        ctx.log.info(f"Gap: scene {gap['scene_id']} {gap['gap_type']}: {gap['reason']}")
-    if result.total_gaps > limit:
-        ctx.log.info(f"… and {result.total_gaps - limit} more gap(s) (totals above).")
+    for line in gap_lines(result):
+        ctx.log.info(line)
+    for gap in result.preview(limit):  # details (paths, timestamps) for whoever debugs
+        ctx.log.debug(f"Gap: scene {gap['scene_id']} {gap['gap_type']}: {gap['reason']}")
     output = result.to_dict(gap_limit=limit)
     from reconciliation.auto import reconciliation_due
     from runtime.wakeup import wake_if_due

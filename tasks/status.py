@@ -13,6 +13,7 @@ import sys
 
 from base.about import PLUGIN_NAME, __version__
 from base.errors import Stash2PlexError
+from runtime import voice
 from runtime.context import Context
 
 __all__ = ["collect_status", "run_status"]
@@ -123,8 +124,8 @@ def _summary_lines(status: dict[str, object]) -> list[tuple[str, str]]:
         lines.append(("warning", str(status["setup"])))
     settings = status.get("settings")
     if isinstance(settings, dict):
-        shown = ", ".join(f"{k}={v!r}" for k, v in settings.items())
-        lines.append(("info", f"Settings: {shown}"))
+        shown = [f"{k}={v!r}" for k, v in settings.items()]
+        lines += [("info", text) for text in voice.wrap("Settings: ", shown)]
     return lines + _queue_lines(status) + _reconciliation_lines(status)
 
 
@@ -134,5 +135,5 @@ def run_status(ctx: Context) -> dict[str, object]:
     _wake_if_due(ctx, status)
     _wake_for_reconciliation(ctx, status)
     for level, line in _summary_lines(status):
-        ctx.log.log(level, line)
+        ctx.log.log(level, voice.line(line))
     return status

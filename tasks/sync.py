@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from base.timestamps import parse_rfc3339
+from runtime import voice
 from runtime.context import Context
 from runtime.wakeup import WORKER_TASK_NAME
 from worker.loop import WorkerRun, run_worker
@@ -88,7 +89,9 @@ def _enqueue(
                 continue
     added = run.add_scenes(ids)
     run.log.info(
-        f"{run.summary.task}: {len(ids)} scene(s) selected of {seen} read; "
-        f"{added} newly queued (the others were queued already)"
+        voice.line(
+            f"{run.summary.task}: {len(ids)} scene(s) selected of {seen} read; "
+            f"{added} newly queued (the others were queued already)"
+        )
     )
     return added

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from base.status import SceneStatus
 from validation.fingerprint import FieldValue, fingerprint_fields, fingerprint_value
 from validation.limits import (
     MAX_ACTORS,
@@ -314,10 +315,17 @@ RULES: dict[str, FieldRule] = {r.plex: r for r in FIELD_TABLE}
 
 @dataclass(frozen=True)
 class Skip:
-    """The scene is not pushed at all; `reason` is shown to the user."""
+    """The scene is not pushed at all: `status` says why (`NOT_ORGANIZED`, `NO_METADATA`,
+    `BAD_ID`), `detail` adds what only a debug line needs."""
 
     scene_id: int | None
-    reason: str
+    status: SceneStatus
+    detail: str = ""
+
+    @property
+    def reason(self) -> str:
+        """The reason in words (the status's phrase, and the detail if any)."""
+        return f"{self.status.phrase} ({self.detail})" if self.detail else self.status.phrase
 
 
 @dataclass(frozen=True)
@@ -353,11 +361,11 @@ def build_desired(scene: Mapping[str, object], options: DesiredOptions) -> Desir
     try:
         scene_id = int(str(scene.get("id")).strip())
     except (TypeError, ValueError):
-        return Skip(None, f"unusable scene id {scene.get('id')!r}")
+        return Skip(None, SceneStatus.BAD_ID, f"id {scene.get('id')!r}")
     if options.require_organized and not _as_bool(scene.get("organized")):
-        return Skip(scene_id, "not organized (require_organized is on)")
+        return Skip(scene_id, SceneStatus.NOT_ORGANIZED, "require_organized is on")
     if not has_meaningful_metadata(scene):
-        return Skip(scene_id, "no meaningful metadata (studio, performers, tags, details, date)")
+        return Skip(scene_id, SceneStatus.NO_METADATA)
 
     fields: dict[str, FieldValue] = {}
     tags: dict[str, tuple[str, ...]] = {}

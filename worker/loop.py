@@ -30,7 +30,9 @@ from base.errors import (
     StashError,
     StashUnavailable,
 )
+from base.status import SceneStatus, Treatment, status_of_error
 from reconciliation.auto import run_due_reconciliation
+from runtime import voice
 from runtime.circuit import Circuit
 from runtime.context import Context
 from runtime.wakeup import WORKER_TASK_NAME, clear_marker, wake_worker
@@ -129,7 +131,6 @@ class WorkerRun:
         self._step_ctx: StepContext | None = None
         self._error: Stash2PlexError | None = None
         self._warned_kinds: set[str] = set()
-        self._transient_streak = 0  # outage-class retries since a success (oc.transient_outage)
         self.expander = EntityExpander(lambda: self.stash, self.sync_state)
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -194,8 +195,8 @@ class WorkerRun:
                 use_marker=False,
             )
         summary.duration_s = self.services.timer() - self.started
-        for line in summary.lines():
-            self.log.info(line)
+        for level, line in summary.lines():
+            self.log.log(level, line)
         try:
             save_last_run(self.ctx.data_dir, summary, self.clock(), self.log.redactor.redact_obj)
         except OSError as exc:
@@ -284,11 +285,10 @@ class WorkerRun:
         try:
             step.health_check()
         except (PlexServerDown, PlexAuthError, PlexTransient) as exc:  # a starting Plex: 503
-            self.circuit.open(type(exc).__name__, str(exc), self.clock())
-            self._stop(STOP_CIRCUIT_OPEN, f"Plex still unreachable: {exc}")
-            self._error = _plex_error(
-                type(exc).__name__, str(exc), "every job stays queued", still=True
-            )
+            status = status_of_error(exc)
+            self.circuit.open(status.value, str(exc), self.clock())
+            self._stop(STOP_CIRCUIT_OPEN, f"{_block_phrase(status)} at the probe")
+            self._error = _plex_error(status, str(exc), "every job stays queued", still=True)
             return False
         self.circuit.close()
         self.log.info("Plex answers again: circuit closed, processing resumes")
@@ -320,7 +320,8 @@ class WorkerRun:
         # Edits recorded while the step ran reach the queue while their scenes are still in
         # flight: the contract's "add during processing" (done() then queues them once more).
         self.drain_inbox()
-        self._apply(present, by_id, outcomes)
+        titles = {sid: scenes[sid].get("title") for sid in present}
+        self._apply(present, by_id, outcomes, titles)
 
     def _run_step(
         self, step: PlexStep, scenes: list[dict[str, Any]], by_id: dict[int, Job]
@@ -331,66 +332,73 @@ class WorkerRun:
             return dict(step.process(scenes, ctx))
         except Exception as exc:
             outcome = oc.Outcome.from_error(exc)
-            if outcome.kind == oc.BLOCKED or oc.is_outage(outcome):  # e.g. Stash gone: stop
-                blocked = oc.Outcome.blocked(outcome.reason_class, outcome.message)
-                return {int(scenes[0]["id"]): blocked}  # the rest are released untouched
-            self.log.error(f"The Plex step failed for a whole batch: {type(exc).__name__}: {exc}")
+            if outcome.treatment is Treatment.BLOCK or outcome.is_outage:  # e.g. Stash gone
+                return {int(scenes[0]["id"]): outcome.escalated()}  # the rest: released
+            said = f": {exc}" if str(exc) and outcome.status is SceneStatus.UNEXPECTED else ""
+            self.log.error(
+                voice.line(
+                    f"Processing a batch of {voice.plural(len(scenes), 'scene')} failed with an "
+                    f"{outcome.status.phrase}{said}; they are retried (Debug logging shows "
+                    "the details)"
+                )
+            )
+            self.log.debug(f"batch failed: {outcome.message}")
             return {int(scene["id"]): outcome for scene in scenes}
 
     def _apply(
-        self, present: list[int], by_id: dict[int, Job], outcomes: dict[int, oc.Outcome]
+        self,
+        present: list[int],
+        by_id: dict[int, Job],
+        outcomes: dict[int, oc.Outcome],
+        titles: dict[int, object],
     ) -> None:
-        outcomes, self._transient_streak = oc.transient_outage(
-            present, outcomes, self._transient_streak
-        )
-        blocked = next((o for o in outcomes.values() if o.kind == oc.BLOCKED), None)
-        states = [
-            o.state
-            for sid, o in outcomes.items()
-            if sid in by_id and o.state is not None and o.kind in (oc.SYNCED, oc.UNCHANGED)
-        ]
-        if states:
-            self.sync_state.put_many(states)  # remembered before the jobs are done
+        blocked = next((o for o in outcomes.values() if o.treatment is Treatment.BLOCK), None)
         for sid in present:
             outcome = outcomes.get(sid)
             if outcome is None:
-                outcome = blocked or oc.Outcome.retry(
-                    "StepError", "the Plex step returned no outcome for this scene"
+                outcome = blocked or oc.Outcome(
+                    SceneStatus.UNEXPECTED, "the Plex step returned no outcome for this scene"
                 )
             elif outcome.message:  # stored in the queue and the failed list: no secrets
                 outcome = dataclasses.replace(outcome, message=self.log.redact(outcome.message))
             action = oc.apply_outcome(
                 self.queue, by_id[sid], outcome, self.policy, rand=self.services.rand
             )
-            self.summary.count(action)
-            self._log_action(action)
-        if blocked is not None and blocked.reason_class == oc.STASH_UNAVAILABLE:
+            self.summary.count(action, titles.get(sid))
+            self._log_action(action, titles.get(sid))
+        if blocked is not None and blocked.status is SceneStatus.STASH_UNAVAILABLE:
             # Stash went away while covers were fetched: its outage, not Plex's (no circuit).
-            self._stop(STOP_STASH_UNAVAILABLE, self.log.redact(blocked.message))
-            self._error = StashUnavailable(
-                f"Stash stopped answering ({self.summary.reason}); the queue is kept"
-            )
+            self._stop(STOP_STASH_UNAVAILABLE, blocked.status.phrase)  # details: the error
+            told = voice.lead("Stash stopped answering", self.log.redact(blocked.message))
+            self._error = StashUnavailable(f"{told}; the queue is kept")
         elif blocked is not None:
-            blocked = dataclasses.replace(blocked, message=self.log.redact(blocked.message))
-            self.circuit.open(blocked.reason_class, blocked.message, self.clock())
-            self._stop(STOP_BLOCKED, f"{blocked.reason_class}: {blocked.message}")
+            message = self.log.redact(blocked.message)
+            self.circuit.open(blocked.status.value, message, self.clock())
+            self._stop(STOP_BLOCKED, _block_phrase(blocked.status))  # details: the error line
             self._error = _plex_error(
-                blocked.reason_class,
-                blocked.message,
-                "the queue is kept and retried on the next run",
+                blocked.status, message, "the queue is kept and retried on the next run"
             )
 
-    def _log_action(self, action: oc.Action) -> None:
+    def _log_action(self, action: oc.Action, title: object) -> None:
+        """One debug line per scene (item keys and request details allowed there); what
+        users read at info is the run summary, grouped by reason."""
+        if not self.log.debug_enabled:
+            return
         outcome = action.outcome
-        why = f"{outcome.reason_class}: {outcome.message}" if outcome.message else ""
-        if action.name == oc.FAILED_ACTION:
-            self.log.warning(f"Scene {action.scene_id} failed: {why}")
-        elif action.name == oc.RETRIED:
-            self.log.info(f"Scene {action.scene_id}: retry in {action.delay:.0f} s ({why})")
-        elif action.name == oc.WAITING:
-            self.log.debug(f"Scene {action.scene_id}: waiting {action.delay:.0f} s ({why})")
-        else:
-            self.log.debug(f"Scene {action.scene_id}: {outcome.kind} → {action.name}")
+        scene = f"Scene {voice.scene_ref(action.scene_id, title)}"
+        if outcome.status is SceneStatus.SYNCED and action.name in (oc.DONE, oc.RERUN):
+            wrote = f" (wrote {', '.join(outcome.written)})" if outcome.written else ""
+            self.log.debug(f"{scene}: synced{wrote}")
+            return
+        what = {
+            oc.RETRIED: f"retry in {action.delay or 0:.0f} s",
+            oc.WAITING: f"waiting {action.delay or 0:.0f} s",
+            oc.FAILED: "failed",
+            oc.RELEASED: "released untouched",
+            oc.GONE: "no longer queued",
+        }.get(action.name, "done" if outcome.status.pushed else "not pushed")
+        why = f": {outcome.message}" if outcome.message else ""
+        self.log.debug(f"{scene}: {what}, {outcome.status.phrase}{why}")
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -425,15 +433,24 @@ class WorkerRun:
         return max(0, self._stash_requests_raw() - self._stash_base)
 
 
+def _block_phrase(status: SceneStatus) -> str:
+    """The words leading a blocked run's error: a rejected token and unusable settings are
+    named as such; Plex answering errors to everything counts as unreachable."""
+    if status in (SceneStatus.TOKEN_REJECTED, SceneStatus.SETTINGS_UNUSABLE):
+        return status.phrase
+    return SceneStatus.PLEX_UNREACHABLE.phrase
+
+
 def _plex_error(
-    reason_class: str, message: str, tail: str, *, still: bool = False
+    status: SceneStatus, message: str, tail: str, *, still: bool = False
 ) -> Stash2PlexError:
-    """The run's one error line: a rejected token is named as such, not as "unreachable"."""
-    if reason_class == "ConfigError":  # e.g. plex_library names no library Plex has
+    """The run's one error line: what happened, the server's answer once (a message that
+    already says "Plex token rejected" is not wrapped in another), and what happens next."""
+    if status is SceneStatus.SETTINGS_UNUSABLE:  # e.g. plex_library names no library Plex has
         return ConfigError(f"{message}; {tail}")
-    if reason_class == "PlexAuthError":
-        lead = "Plex token rejected again" if still else "Plex token rejected"
-        return PlexAuthError(f"{lead} ({message}); {tail}")
-    if still:
-        return PlexServerDown(f"Plex is still unreachable ({message}); {tail}")
-    return PlexServerDown(f"Plex unreachable ({reason_class}: {message}); {tail}")
+    phrase = _block_phrase(status)
+    if status is SceneStatus.TOKEN_REJECTED:
+        head = f"{phrase} again" if still else phrase
+        return PlexAuthError(f"{voice.lead(phrase, message, head=head)}; {tail}")
+    head = "Plex is still unreachable" if still else phrase
+    return PlexServerDown(f"{voice.lead(phrase, message, head=head)}; {tail}")

@@ -1,72 +1,55 @@
-"""What processing one scene produced (`Outcome`), and THE one switch turning it into the
-queue action (`apply_outcome`): done, retry with backoff and jitter, timed wait, failed list,
-or released untouched (SPEC §2.3; STYLE "one outcome, one switch").
+"""What processing one scene produced (`Outcome`), THE one switch turning it into the queue
+action (`apply_outcome`), and the run's outage streak (`OutageStreak`) (SPEC §2.3; STYLE "one
+outcome, one switch").
 
-The policy numbers live in `RetryPolicy`. Backoff is per scene: `WorkQueue.retry` stores the
-attempt count with the row, and only a success (`done`) resets it. A `retry` on the last
-allowed attempt (`job.attempts + 1 >= max_retries`) goes to the failed list instead; a scene
-still `wait`ing after `max_waits` timed waits (a day by default) is failed too, so a file
-Plex never scans does not circle forever. `blocked` never touches a job's counters: the
-scene is released as it was and the run stops (the loop opens the circuit).
-`TRANSIENT_STREAK` scenes in a row failing with `PlexTransient` (a Plex answering 503 while
-it starts or maintains its database) or `StashUnavailable` (Stash gone while covers are
-fetched) are an outage, not those scenes' fault: they turn into `blocked`
-(`transient_outage`), so an outage costs no attempts and no request per scene.
+An outcome carries the scene's `SceneStatus` (base/status.py); the switch decides on the
+status's treatment: done, retry with backoff and jitter, timed wait, failed list, or released
+untouched. The policy numbers live in `RetryPolicy`. Backoff is per scene: `WorkQueue.retry`
+stores the attempt count with the row, and only a success (`done`) resets it. A retry on the
+last allowed attempt (`job.attempts + 1 >= max_retries`) goes to the failed list instead; a
+scene still waiting after `max_waits` timed waits (a day by default) is failed too, so a file
+Plex never scans does not circle forever. A block never touches a job's counters: the scene
+is released as it was and the run stops (the loop opens the circuit).
+
+Errors become outcomes in one place, `Outcome.from_error`, by exception class only.
+`TRANSIENT_STREAK` scenes in a row failing with an outage status (Plex answering errors
+such as a 503 while it starts or maintains its database; Stash gone while covers are
+fetched) are an outage, not those scenes' fault: `OutageStreak` turns them into blocks
+(`Outcome.escalated`), so an outage costs no attempts and no request per scene.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 
-from base.errors import (
-    PlexAuthError,
-    PlexNotFound,
-    PlexServerDown,
-    PlexTransient,
-    Stash2PlexError,
-    StashError,
-)
+from base.status import SceneStatus, Treatment, status_of_error
 from sync_queue.jobs import Job, WorkQueueStore
-from sync_queue.sync_state import SceneSyncState
 
 __all__ = [
-    "BLOCKED",
+    "DONE",
     "FAILED",
-    "KINDS",
-    "OUTAGE_CLASSES",
-    "RETRY",
-    "STASH_UNAVAILABLE",
-    "SYNCED",
-    "TRANSIENT_CLASS",
+    "GONE",
+    "RELEASED",
+    "RERUN",
+    "RETRIED",
     "TRANSIENT_STREAK",
-    "UNCHANGED",
-    "WAIT",
+    "WAITING",
     "Action",
+    "OutageStreak",
     "Outcome",
     "RetryPolicy",
     "apply_outcome",
     "backoff_delay",
-    "is_outage",
-    "outage_streak",
-    "transient_outage",
 ]
-
-SYNCED = "synced"
-UNCHANGED = "unchanged"
-RETRY = "retry"
-WAIT = "wait"
-BLOCKED = "blocked"
-FAILED = "failed"
-KINDS = (SYNCED, UNCHANGED, RETRY, WAIT, BLOCKED, FAILED)
 
 # Action names (what the queue did), as counted in the run summary.
 DONE = "done"  # finished; or queued once more when edited meanwhile (`rerun`)
 RERUN = "rerun"
 RETRIED = "retried"
 WAITING = "waiting"
-FAILED_ACTION = "failed"
+FAILED = "failed"
 RELEASED = "released"
 GONE = "gone"  # the scene was no longer in flight (cleared or destroyed meanwhile)
 
@@ -74,73 +57,96 @@ GONE = "gone"  # the scene was no longer in flight (cleared or destroyed meanwhi
 # in between before Plex counts as unavailable: one scene with a deterministic 500 never
 # reaches it among healthy ones, a Plex answering 503 to everything does at once.
 TRANSIENT_STREAK = 5
-TRANSIENT_CLASS = "PlexTransient"
-STASH_UNAVAILABLE = "StashUnavailable"
-OUTAGE_CLASSES = (TRANSIENT_CLASS, STASH_UNAVAILABLE)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One scene's result. `reason_class` names the cause for retry/wait/blocked/failed
-    (an exception class name such as `PlexTransient`, or a word such as `NotScannedYet`);
-    `message` is one line for the log and the failed list. `delay` overrides the policy's
-    fixed wait. `state` (synced/unchanged) is what the loop remembers as the scene's sync
-    state before it marks the job done.
+    """One scene's result: its `status`, and `message`, the detail kept with the queue row or
+    failed entry and logged at debug (it may name Plex items and requests). `delay` overrides
+    the policy's fixed wait. `written` names what a synced scene changed in Plex (fields,
+    images), for the debug line. `override` replaces the status's treatment where the run,
+    not the scene, decides: a block for an outage (`escalated`), a retry for a refusal of a
+    request the whole batch shared.
     """
 
-    kind: str
-    reason_class: str = ""
+    status: SceneStatus
     message: str = ""
     delay: float | None = None
-    state: SceneSyncState | None = None
+    written: tuple[str, ...] = ()
+    override: Treatment | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"unknown outcome kind {self.kind!r} (known: {', '.join(KINDS)})")
+        if not isinstance(self.status, SceneStatus):
+            raise TypeError(f"an outcome needs a SceneStatus, not {self.status!r}")
+
+    @property
+    def treatment(self) -> Treatment:
+        return self.override or self.status.treatment
+
+    @property
+    def is_outage(self) -> bool:
+        """A retry caused by Plex or Stash being unwell rather than by the scene."""
+        return self.treatment is Treatment.RETRY and self.status.outage
+
+    def escalated(self) -> Outcome:
+        """This outcome as part of an outage: the scene is released untouched, the run stops."""
+        return replace(self, override=Treatment.BLOCK)
 
     @classmethod
-    def synced(cls, state: SceneSyncState | None = None, message: str = "") -> Outcome:
-        return cls(SYNCED, message=message, state=state)
+    def from_error(cls, exc: BaseException, *, whole_batch: bool = False) -> Outcome:
+        """The outcome of a scene whose processing raised `exc`: its status by class
+        (`base.status.status_of_error`), except that a refusal of a request serving the
+        `whole_batch` (a listing, a multi-fetch: not this scene's fault) is retried. An
+        unclassified error keeps its class name in the message (shown at debug, kept in the
+        failed list), so a bug can be reported."""
+        message = str(exc) or type(exc).__name__
+        status = status_of_error(exc)
+        if status is SceneStatus.UNEXPECTED:
+            message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if whole_batch and status.treatment is Treatment.FAIL:
+            return cls(status, message, override=Treatment.RETRY)
+        return cls(status, message)
 
-    @classmethod
-    def unchanged(cls, state: SceneSyncState | None = None, message: str = "") -> Outcome:
-        return cls(UNCHANGED, message=message, state=state)
 
-    @classmethod
-    def retry(cls, reason_class: str, message: str) -> Outcome:
-        return cls(RETRY, reason_class, message)
+class OutageStreak:
+    """THE outage streak of one worker run: outage-status retries since Plex last answered.
 
-    @classmethod
-    def wait(cls, reason_class: str, message: str, delay: float | None = None) -> Outcome:
-        return cls(WAIT, reason_class, message, delay=delay)
+    Owned by the run's Plex step (one instance per run, so it carries over from batch to
+    batch); nothing else counts. `see` each outcome in processing order: Plex answering
+    (synced, unchanged) resets the streak, an outage retry extends it, anything else (a file
+    outside the libraries, a scene not pushed) leaves it. It trips on a blocked outcome or
+    once `limit` outage retries follow each other; then `settle` turns every outage retry of
+    the batch into a block, and the scenes not yet processed are left out (released).
+    """
 
-    @classmethod
-    def blocked(cls, reason_class: str, message: str) -> Outcome:
-        return cls(BLOCKED, reason_class, message)
+    def __init__(self, limit: int = TRANSIENT_STREAK) -> None:
+        self.limit = limit
+        self.count = 0
+        self.tripped = False
 
-    @classmethod
-    def failed(cls, reason_class: str, message: str) -> Outcome:
-        return cls(FAILED, reason_class, message)
+    def see(self, outcome: Outcome) -> bool:
+        """Count one outcome; True once the run shows an outage."""
+        if outcome.treatment is Treatment.BLOCK:
+            self.tripped = True
+        elif outcome.status.pushed:
+            self.count = 0
+        elif outcome.is_outage:
+            self.count += 1
+            if self.count >= self.limit:
+                self.tripped = True
+        return self.tripped
 
-    @classmethod
-    def from_error(cls, exc: BaseException) -> Outcome:
-        """The outcome of a scene whose processing raised `exc` (decided by class only).
+    def see_all(self, outcomes: Iterable[Outcome]) -> bool:
+        for outcome in outcomes:
+            if self.see(outcome):
+                break
+        return self.tripped
 
-        Plex unreachable or token rejected: blocked. Plex or Stash trouble worth another
-        try (a 5xx, an item gone since the index was built): retry. Any other classified
-        error: failed (permanent). Anything unclassified (a bug, hostile data tripping a
-        library): retry, so it reaches the failed list after max_retries with its class
-        name instead of stopping the queue.
-        """
-        name = type(exc).__name__
-        message = str(exc) or name
-        if isinstance(exc, (PlexServerDown, PlexAuthError)):
-            return cls.blocked(name, message)
-        if isinstance(exc, (PlexTransient, PlexNotFound, StashError)):
-            return cls.retry(name, message)
-        if isinstance(exc, Stash2PlexError):
-            return cls.failed(name, message)
-        return cls.retry(name, message)
+    def settle(self, outcomes: Mapping[int, Outcome]) -> dict[int, Outcome]:
+        """`outcomes` of one batch, with every outage retry escalated once tripped."""
+        if not self.tripped:
+            return dict(outcomes)
+        return {sid: o.escalated() if o.is_outage else o for sid, o in outcomes.items()}
 
 
 @dataclass(frozen=True)
@@ -193,82 +199,44 @@ def apply_outcome(
     rand: Callable[[], float] = random.random,
     now: float | None = None,
 ) -> Action:
-    """THE switch: perform the queue action for `outcome` of the claimed `job`."""
+    """THE switch: perform the queue action for `outcome` of the claimed `job`.
+
+    Queue rows and failed entries store the status's value as their reason."""
     sid = job.scene_id
-    kind = outcome.kind
-    if kind in (SYNCED, UNCHANGED):
+    treatment = outcome.treatment
+    reason = outcome.status.value
+    if treatment is Treatment.DONE:
         if queue.done(sid, now):
             return Action(sid, RERUN, outcome)
         return Action(sid, DONE, outcome)
-    if kind == RETRY:
+    if treatment is Treatment.RETRY:
         if job.attempts + 1 >= policy.max_retries:
             return _fail(queue, job, outcome, now, f"gave up after {job.attempts + 1} attempts: ")
         delay = backoff_delay(job.attempts + 1, policy, rand)
-        attempts = queue.retry(sid, delay, outcome.reason_class, outcome.message, now)
+        attempts = queue.retry(sid, delay, reason, outcome.message, now)
         if attempts is None:
             return Action(sid, GONE, outcome)
         return Action(sid, RETRIED, outcome, delay=delay, attempts=attempts)
-    if kind == WAIT:
+    if treatment is Treatment.WAIT:
         if job.waits + 1 > policy.max_waits:
             return _fail(queue, job, outcome, now, f"still waiting after {job.waits} waits: ")
         delay = policy.wait_delay_s if outcome.delay is None else max(0.0, outcome.delay)
-        reason = f"{outcome.reason_class}: {outcome.message}" if outcome.message else ""
-        if not queue.wait(sid, delay, reason or outcome.reason_class, now):
+        wait_reason = f"{reason}: {outcome.message}" if outcome.message else reason
+        if not queue.wait(sid, delay, wait_reason, now):
             return Action(sid, GONE, outcome)
         return Action(sid, WAITING, outcome, delay=delay)
-    if kind == FAILED:
+    if treatment is Treatment.FAIL:
         return _fail(queue, job, outcome, now, "")
-    # BLOCKED: back in the queue exactly as it was; the caller stops the run.
+    # BLOCK: back in the queue exactly as it was; the caller stops the run.
     if not queue.release(sid, now):
         return Action(sid, GONE, outcome)
     return Action(sid, RELEASED, outcome)
 
 
-def is_outage(outcome: Outcome) -> bool:
-    """A retry whose cause is Plex or Stash being unwell rather than the scene."""
-    return outcome.kind == RETRY and outcome.reason_class in OUTAGE_CLASSES
-
-
-def outage_streak(streak: int, outcome: Outcome) -> int:
-    """The outage streak after `outcome`: Plex answered (synced, unchanged) resets it, an
-    outage-class retry extends it, anything else (a file outside the libraries) leaves it."""
-    if outcome.kind in (SYNCED, UNCHANGED):
-        return 0
-    return streak + 1 if is_outage(outcome) else streak
-
-
-def transient_outage(
-    order: Sequence[int], outcomes: Mapping[int, Outcome], streak: int
-) -> tuple[dict[int, Outcome], int]:
-    """`outcomes` of one batch, with every outage-class retry turned into `blocked` once the
-    batch shows an outage: a `blocked` outcome, or a streak of `TRANSIENT_STREAK` outage-class
-    retries with no success in between (in processing `order`, continuing `streak` from the
-    previous batch); and the streak to carry on. The scene that met a connection cut halfway
-    (a truncated answer) thus spends no attempt either."""
-    tripped = False
-    for sid in order:
-        outcome = outcomes.get(sid)
-        if outcome is None:
-            continue
-        if outcome.kind == BLOCKED:
-            tripped = True
-            break
-        streak = outage_streak(streak, outcome)
-        if streak >= TRANSIENT_STREAK:
-            tripped = True
-            break
-    result = dict(outcomes)
-    if tripped:
-        for sid, outcome in outcomes.items():
-            if is_outage(outcome):
-                result[sid] = Outcome.blocked(outcome.reason_class, outcome.message)
-    return result, streak
-
-
 def _fail(
     queue: WorkQueueStore, job: Job, outcome: Outcome, now: float | None, prefix: str
 ) -> Action:
-    reason = outcome.reason_class or outcome.kind
+    reason = outcome.status.value
     if not queue.fail(job.scene_id, reason, prefix + (outcome.message or reason), now):
         return Action(job.scene_id, GONE, outcome)
-    return Action(job.scene_id, FAILED_ACTION, outcome, attempts=job.attempts + 1)
+    return Action(job.scene_id, FAILED, outcome, attempts=job.attempts + 1)

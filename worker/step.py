@@ -19,8 +19,10 @@ Contract of a step:
   `PlexServerDown` / `PlexAuthError` otherwise. Called only while the circuit is open.
 - `requests_made`: Plex requests sent so far (for the run summary).
 - `close()`: release connections; called once at the end of the run, also after errors.
-Outcomes of synced/unchanged scenes may carry the new `SceneSyncState`; the worker stores
-them (one transaction per batch) before marking the jobs done.
+A step is the one writer of sync states: it stores the batch's new `SceneSyncState`s through
+`ctx.sync_state` (one transaction) before returning, so they are remembered before the
+worker marks the jobs done. It also owns the run's outage streak (`worker.outcomes.
+OutageStreak`): the worker only reacts to the blocks it returns.
 """
 
 from __future__ import annotations

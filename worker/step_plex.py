@@ -14,34 +14,23 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from base.errors import (
-    ConfigError,
-    PlexAuthError,
-    PlexNotFound,
-    PlexServerDown,
-    PlexTransient,
-)
+from base.errors import ConfigError, PlexAuthError, PlexError, PlexServerDown
+from base.status import SceneStatus
 from plex.client import PlexClient
-from plex.errors import PlexBadRequest
 from plex.index import PathIndex
 from plex.items import PlexItemSnapshot
-from plex.matching import MatchStatus, SceneFiles
+from plex.matching import SceneFiles
 from plex.resolve import Resolution, TargetResolver, stash_lookup
 from plex.scans import ScanLedger
-from plex.writer import PlexWriter, WriteResult, WriteStatus, WriteTask
+from plex.writer import PlexWriter, WriteResult, WriteTask
 from stash.log import StashLog
 from sync_queue.sync_state import SceneSyncState
 from validation.desired import DesiredItem, DesiredOptions, Skip, build_desired
 from validation.drift import pushed_fingerprint
-from worker.outcomes import TRANSIENT_STREAK, Outcome, outage_streak
+from worker.outcomes import OutageStreak, Outcome
 from worker.step import StepContext
 
 __all__ = ["PlexSyncStep", "build_plex_step", "scene_entities"]
-
-NOT_SCANNED = "NotScannedYet"
-COVER_PENDING = "CoverPending"
-OUTSIDE = "OutsidePlexLibraries"
-AMBIGUOUS = "AmbiguousMatch"
 
 
 def _ids(values: object, inner: str | None = None) -> tuple[int, ...]:
@@ -70,6 +59,19 @@ def scene_entities(scene: dict[str, Any]) -> dict[str, tuple[int, ...]]:
         "group": _ids(scene.get("groups"), "group"),
     }
     return {kind: ids for kind, ids in entities.items() if ids}
+
+
+# `PlexSyncStep.counts` names per status (bench and tests read them).
+_COUNTERS = {
+    SceneStatus.SYNCED: "synced",
+    SceneStatus.UNCHANGED: "unchanged",
+    SceneStatus.COVER_PENDING: "cover_pending",
+    SceneStatus.PLEX_REFUSED: "failed",
+    SceneStatus.NOT_SCANNED: "not_scanned",
+    SceneStatus.OUTSIDE_LIBRARIES: "outside",
+    SceneStatus.AMBIGUOUS: "ambiguous",
+    SceneStatus.NO_FILES: "skipped",
+}
 
 
 @dataclass
@@ -105,6 +107,7 @@ class PlexSyncStep:
         self.skip_plex_scan = skip_plex_scan
         self.clock = clock
         self.counts: dict[str, int] = {}
+        self.outage = OutageStreak()  # the run's one outage streak (worker.outcomes)
         self._log: StashLog | None = None
 
     @property
@@ -122,6 +125,12 @@ class PlexSyncStep:
     # -- the batch ----------------------------------------------------------------------------
 
     def process(self, scenes: list[dict[str, Any]], ctx: StepContext) -> dict[int, Outcome]:
+        """One batch: an outcome per scene, in order; the batch's new sync states stored in
+        one transaction before returning (this step is the one writer of sync states).
+
+        Once the run's outage streak trips (`self.outage`), every outage retry of the batch
+        becomes a block and the scenes not yet processed are left out (the worker releases
+        them untouched)."""
         outcomes: dict[int, Outcome] = {}
         batch: list[_Scene] = []
         for raw in scenes:
@@ -129,7 +138,7 @@ class PlexSyncStep:
             if isinstance(desired, Skip):
                 if desired.scene_id is not None:
                     outcomes[desired.scene_id] = self._count(
-                        Outcome.unchanged(message=f"not pushed: {desired.reason}"), "skipped"
+                        Outcome(desired.status, desired.detail), "skipped"
                     )
                 continue
             files = SceneFiles.from_stash(raw) or SceneFiles(desired.scene_id, ())
@@ -144,15 +153,14 @@ class PlexSyncStep:
         refreshes = len(self.resolver.reports)
         try:
             self._process(batch, outcomes, states)
-        except (PlexServerDown, PlexAuthError, ConfigError) as exc:
-            blocked = Outcome.blocked(type(exc).__name__, str(exc))
-            for scene in batch:
-                outcomes.setdefault(scene.scene_id, blocked)
-        except (PlexTransient, PlexNotFound, PlexBadRequest) as exc:
-            # A batch-level request (listing, multi-fetch, scan) failed: try again later.
-            retry = Outcome.retry(type(exc).__name__, str(exc))
-            for scene in batch:
-                outcomes.setdefault(scene.scene_id, retry)
+        except (PlexError, ConfigError) as exc:
+            # A request the whole batch shared (listing, multi-fetch, scan) or Plex gone:
+            # every scene without an outcome gets the error's.
+            failed = Outcome.from_error(exc, whole_batch=True)
+            rest = [s.scene_id for s in batch if s.scene_id not in outcomes]
+            for sid in rest:
+                outcomes[sid] = failed
+            self.outage.see_all(outcomes[sid] for sid in rest)
         finally:
             if states:
                 ctx.sync_state.put_many(states)  # one transaction per batch
@@ -162,38 +170,33 @@ class PlexSyncStep:
                     f"{report.incremental_sections}, {report.requests} listing request(s), "
                     f"{report.items_stored} item(s) stored"
                 )
-        return outcomes
+        return self.outage.settle(outcomes)
 
     def _process(
         self, batch: list[_Scene], outcomes: dict[int, Outcome], states: list[SceneSyncState]
     ) -> None:
         resolutions, snapshots = self._resolve(batch)
         self._scan([resolutions[s.scene_id] for s in batch])
-        streak = 0  # outage-class failures with no success between: Plex or Stash unwell
         for scene in batch:
             res = resolutions[scene.scene_id]
-            if res.status is not MatchStatus.MATCHED:
-                outcomes[scene.scene_id] = self._unmatched(res)
-                continue
-            try:
-                result = self.writer.write(self._task(scene, res), snapshots)
-                if result.status is WriteStatus.STALE:
-                    result = self._rewrite(scene, result, snapshots)
-            except (PlexServerDown, PlexAuthError, ConfigError):
-                raise  # the run stops: this scene and the rest are blocked
-            except Exception as exc:  # one scene's trouble (hostile data, a bug) stays its own
-                outcomes[scene.scene_id] = Outcome.from_error(exc)
-                continue
-            state = self._state(scene, res, result)
-            if state is not None:
-                states.append(state)
-            outcome = outcomes[scene.scene_id] = self._outcome(result, state)
-            streak = outage_streak(streak, outcome)
-            if streak >= TRANSIENT_STREAK:  # the rest untried: the worker blocks them all
-                rest = Outcome.retry(outcome.reason_class, outcome.message)
-                for other in batch:
-                    outcomes.setdefault(other.scene_id, rest)
-                return
+            if res.status is not SceneStatus.MATCHED:
+                outcome = outcomes[scene.scene_id] = self._unmatched(res)
+            else:
+                try:
+                    result = self.writer.write(self._task(scene, res), snapshots)
+                    if result.status is SceneStatus.ITEM_GONE and result.stale_keys:
+                        result = self._rewrite(scene, result, snapshots)
+                except (PlexServerDown, PlexAuthError, ConfigError):
+                    raise  # the run stops: this scene and the rest are blocked
+                except Exception as exc:  # one scene's trouble (hostile data, a bug) stays its own
+                    outcome = outcomes[scene.scene_id] = Outcome.from_error(exc)
+                else:
+                    state = self._state(scene, res, result)
+                    if state is not None:
+                        states.append(state)
+                    outcome = outcomes[scene.scene_id] = self._outcome(result)
+            if self.outage.see(outcome):
+                return  # the rest untried: the worker releases them
 
     # -- targets ------------------------------------------------------------------------------
 
@@ -214,7 +217,7 @@ class PlexSyncStep:
             if not missing and all(
                 self.resolver.verify(scene.files, snapshots[rk]) for _, rk in targets
             ):
-                resolutions[sid] = Resolution(sid, MatchStatus.MATCHED, targets, "stored")
+                resolutions[sid] = Resolution(sid, SceneStatus.MATCHED, targets, "stored")
             else:
                 gone |= missing
                 again.append(scene)
@@ -243,16 +246,17 @@ class PlexSyncStep:
     def _rewrite(
         self, scene: _Scene, result: WriteResult, snapshots: dict[int, PlexItemSnapshot]
     ) -> WriteResult:
-        """An item vanished between fetch and write: resolve the scene once more."""
+        """An item vanished between fetch and write: resolve the scene once more (still
+        gone: `ITEM_GONE` without stale keys, retried by the worker)."""
         self.resolver.drop(result.stale_keys)
         self.resolver.refresh_once()
         res = self.resolver.match([scene.files])[scene.scene_id]
-        if res.status is not MatchStatus.MATCHED:
-            return WriteResult(scene.scene_id, WriteStatus.RETRY, result.message, "PlexNotFound")
+        if res.status is not SceneStatus.MATCHED:
+            return WriteResult(scene.scene_id, SceneStatus.ITEM_GONE, result.message)
         snapshots.update(self.writer.fetch(rk for _, rk in res.targets))
         again = self.writer.write(self._task(scene, res), snapshots)
-        if again.status is WriteStatus.STALE:
-            return WriteResult(scene.scene_id, WriteStatus.RETRY, again.message, "PlexNotFound")
+        if again.status is SceneStatus.ITEM_GONE:
+            return WriteResult(scene.scene_id, SceneStatus.ITEM_GONE, again.message)
         return again
 
     @staticmethod
@@ -271,33 +275,31 @@ class PlexSyncStep:
         if self.skip_plex_scan:
             return
         folders = [
-            f for r in resolutions if r.status is MatchStatus.NOT_FOUND for f in r.scan_folders
+            f for r in resolutions if r.status is SceneStatus.NOT_SCANNED for f in r.scan_folders
         ]
         if folders:
             report = self.scans.request(self.client, folders)
             self.counts["scans"] = self.counts.get("scans", 0) + len(report.requested)
-            if report.requested and self._log is not None:
-                self._log.info(
+            if report.requested and self._log is not None:  # the summary's waiting line says so
+                self._log.debug(
                     f"Asked Plex to scan {len(report.requested)} folder(s) holding files it has"
                     " not indexed yet"
                 )
 
     def _unmatched(self, res: Resolution) -> Outcome:
         status = res.status
-        if status is MatchStatus.NOT_FOUND:
+        detail = res.reason
+        if status is SceneStatus.NOT_SCANNED:
             note = "; skip_plex_scan is on" if self.skip_plex_scan else "; folder scan requested"
-            return self._count(Outcome.wait(NOT_SCANNED, res.reason + note), "not_scanned")
-        if status is MatchStatus.OUTSIDE_SECTIONS:
-            return self._count(Outcome.failed(OUTSIDE, res.reason), "outside")
-        if status is MatchStatus.AMBIGUOUS:
+            detail += note
+        elif status is SceneStatus.AMBIGUOUS and res.candidates:
             parties = "; ".join(
                 f"scene {c.scene_id}: {c.stash_file!r} -> Plex item {c.section_id}/{c.rating_key}"
                 f" ({c.plex_file!r})"
                 for c in res.candidates
             )
-            detail = f" [{parties}]" if parties else ""
-            return self._count(Outcome.failed(AMBIGUOUS, res.reason + detail), "ambiguous")
-        return self._count(Outcome.unchanged(message="not pushed: scene has no files"), "skipped")
+            detail += f" [{parties}]"
+        return self._count(Outcome(status, detail), _COUNTERS.get(status, "skipped"))
 
     # -- results ------------------------------------------------------------------------------
 
@@ -320,22 +322,13 @@ class PlexSyncStep:
             entities=scene_entities(scene.raw),
             last_synced_at=self.clock(),
             desired_fingerprint=pushed_fingerprint(
-                scene.desired, cover_pending=result.status is WriteStatus.COVER_PENDING
+                scene.desired, cover_pending=result.status is SceneStatus.COVER_PENDING
             ),
         )
 
-    def _outcome(self, result: WriteResult, state: SceneSyncState | None) -> Outcome:
-        status = result.status
-        if status is WriteStatus.SYNCED:
-            return self._count(Outcome.synced(message=result.message), "synced")
-        if status is WriteStatus.UNCHANGED:
-            return self._count(Outcome.unchanged(message=result.message), "unchanged")
-        if status is WriteStatus.COVER_PENDING:
-            return self._count(Outcome.wait(COVER_PENDING, result.message), "cover_pending")
-        if status is WriteStatus.FAILED:
-            return self._count(Outcome.failed("PlexBadRequest", result.message), "failed")
-        reason = result.error_class or "PlexTransient"
-        return self._count(Outcome.retry(reason, result.message), "retry")
+    def _outcome(self, result: WriteResult) -> Outcome:
+        outcome = Outcome(result.status, result.message, written=result.written)
+        return self._count(outcome, _COUNTERS.get(result.status, "retry"))
 
     def _count(self, outcome: Outcome, name: str) -> Outcome:
         self.counts[name] = self.counts.get(name, 0) + 1

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from base.status import SceneStatus
 from tests.core.helpers import SCREENSHOT, make_scene
 from validation.desired import (
     FIELD_TABLE,
@@ -165,7 +166,7 @@ def test_require_organized() -> None:
     skipped = build_desired(make_scene(organized=False), options)
     assert isinstance(skipped, Skip)
     assert skipped.scene_id == 42
-    assert "organized" in skipped.reason
+    assert skipped.status is SceneStatus.NOT_ORGANIZED and "organized" in skipped.reason
     assert isinstance(build_desired(make_scene(organized=True), options), DesiredItem)
     assert isinstance(build_desired(make_scene(organized=False), ALL), DesiredItem)
 
@@ -174,7 +175,7 @@ def test_scene_without_meaningful_metadata_is_not_pushed() -> None:
     scene = make_scene(studio=None, performers=[], tags=[], details="", date=None, groups=[])
     result = build_desired(scene, ALL)
     assert isinstance(result, Skip)
-    assert "meaningful" in result.reason
+    assert result.status is SceneStatus.NO_METADATA and "meaningful" in result.reason
     assert isinstance(build_desired({**scene, "rating100": 90}, ALL), Skip)  # rating alone
     assert isinstance(build_desired({**scene, "date": "2020"}, ALL), DesiredItem)
 
@@ -182,7 +183,7 @@ def test_scene_without_meaningful_metadata_is_not_pushed() -> None:
 def test_unusable_id_is_a_skip() -> None:
     result = build_desired(make_scene(id="abc"), ALL)
     assert isinstance(result, Skip)
-    assert result.scene_id is None
+    assert result.scene_id is None and result.status is SceneStatus.BAD_ID
 
 
 def test_no_screenshot_means_no_image() -> None:

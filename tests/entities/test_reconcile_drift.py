@@ -19,6 +19,7 @@ from reconciliation.history import reconciliation_status
 from sandbox.images import jpeg_bytes
 from stash.client import StashGateway
 from sync_queue.inbox import Inbox
+from tasks.reconcile import GAP_WORDS
 from tests.entities.world import EntityWorld, start_entity_world
 from validation.config import Stash2PlexConfig
 from worker.services import WorkerServices
@@ -117,7 +118,9 @@ def test_preview_gaps_lists_drift_with_its_reason(world: EntityWorld) -> None:
     out = preview.output
     listed = {gap["scene_id"] for gap in out["gaps"] if gap["gap_type"] == "drift"}
     assert out["gaps_by_type"]["drift"] == len(scenes) and listed <= scenes and listed
-    assert any(line.startswith("Gap: scene") and "drift" in line for line in preview.messages())
+    # One line per gap type in words, naming a few of its scenes (each gap's reason: debug).
+    (line,) = [m for m in preview.messages() if GAP_WORDS["drift"] in m]
+    assert line.startswith(f"{len(scenes)} scene") and str(min(listed)) in line
     assert out["enqueued_count"] == 0
     world.run_task("reconcile_all")
     assert world.run_task("process_queue").exit_code == 0

@@ -74,15 +74,30 @@ def test_messages_quoted_in_troubleshooting_are_the_real_ones() -> None:
 
 
 def test_outage_messages_quoted_in_troubleshooting_are_the_real_ones() -> None:
+    from base.status import SceneStatus
     from plex.errors import _from_status
     from worker.loop import _plex_error
 
     text = _readme().read_text(encoding="utf-8")
-    revoked = str(_plex_error("PlexAuthError", "401", "the queue is kept and retried"))
+    revoked = str(_plex_error(SceneStatus.TOKEN_REJECTED, "401", "the queue is kept and retried"))
     assert revoked.startswith("Plex token rejected (") and "the queue is kept" in revoked
     assert "`Plex token rejected (...); the queue is kept ...`" in text
-    down = str(_plex_error("PlexServerDown", "refused", "the queue is kept"))
+    # Plex's own message already says so: said once, not nested inside itself
+    told = str(_from_status(401, " on GET /library/sections", ""))
+    revoked = str(_plex_error(SceneStatus.TOKEN_REJECTED, told, "the queue is kept"))
+    assert revoked.startswith("Plex token rejected (") and revoked.count("token rejected") <= 2
+    assert "Plex token rejected (Plex token rejected" not in revoked
+    down = str(_plex_error(SceneStatus.PLEX_UNREACHABLE, "refused", "the queue is kept"))
     assert down.startswith("Plex unreachable (") and "`Plex unreachable (...)`" in text
+    # Lines of a run summary quoted there have the summary's shape
+    from runtime import voice
+
+    pushed = voice.group_line(
+        12,
+        "not pushed",
+        [("not organized", 9, ['41 "Title"', "57"]), ("no meaningful metadata", 3, ["63"])],
+    )
+    assert f"`{pushed}`" in text
     too_long = str(_from_status(414, "", ""))
     assert too_long.startswith("Plex refused the request as too long (414")
     assert "`Plex refused the request as too long (414 ...)`" in text

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from base.status import SceneStatus, read_status
 from demo.check import check_library, matchable_scenes
 from plex.index_store import IndexStore
 from sandbox.generator import GeneratedLibrary
@@ -23,18 +24,16 @@ from sync_queue.queuedb import FailedList
 from sync_queue.sync_state import SyncStateStore
 from sync_queue.workqueue import WorkQueue
 
-# Failure classes that a fault which clears by itself must never produce (SPEC §2.3: these
-# are blocked or retried, never failed).
-TRANSIENT_CLASSES = frozenset(
+# Statuses that a fault which clears by itself must never leave in the failed list (SPEC
+# §2.3: these are blocked or retried, never failed). Failed entries are read through
+# `read_status`, so reasons an earlier version stored (class names) count too.
+TRANSIENT_STATUSES = frozenset(
     {
-        "PlexServerDown",
-        "PlexTransient",
-        "PlexAuthError",
-        "LockTimeout",
-        "StashError",
-        "StashUnavailable",
-        "StashQueryError",
-        "StashAuthError",
+        SceneStatus.PLEX_UNREACHABLE,
+        SceneStatus.PLEX_ERROR,
+        SceneStatus.TOKEN_REJECTED,
+        SceneStatus.STASH_UNAVAILABLE,
+        SceneStatus.STASH_ERROR,
     }
 )
 
@@ -143,7 +142,8 @@ def wrongly_failed(data_dir: Path, scene_ids: Iterable[int] | None = None) -> li
     return [
         f"scene {e.scene_id} failed: {e.reason_class}"
         for e in entries
-        if e.reason_class in TRANSIENT_CLASSES or (watched is not None and e.scene_id in watched)
+        if read_status(e.reason_class) in TRANSIENT_STATUSES
+        or (watched is not None and e.scene_id in watched)
     ]
 
 

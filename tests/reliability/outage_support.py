@@ -1,9 +1,9 @@
 """What the outage scenarios share: the run's outage lines, a UI edit whose hook wakes the
 worker, "a minute passes" for the data folder, and a fault armed after N requests.
 
-An outage must cost one warning/error line per run, not one per scene; lines about scenes
-that fail for good on their own (a file outside the Plex libraries, an ambiguous match: the
-generated library has a few) are not the outage's and are left out.
+An outage must cost one warning/error line per run, not one per scene; the run summary's
+line of scenes that failed for good on their own (a file outside the Plex libraries, an
+ambiguous match: the generated library has a few) is not the outage's and is left out.
 """
 
 from __future__ import annotations
@@ -23,23 +23,25 @@ from sandbox.httpd import RequestLog, wait_until
 from sync_queue.inbox import Inbox
 from sync_queue.jobs import WorkItem
 from sync_queue.workqueue import WorkQueue
-from tests.reliability.integrity import TRANSIENT_CLASSES
+from tests.reliability.integrity import TRANSIENT_STATUSES
 from tests.reliability.world import ChaosWorld
 
 SCENE_UPDATE = (
     "mutation Edit($input: SceneUpdateInput!) { sceneUpdate(input: $input) { id updated_at } }"
 )
-_SCENE_FAILED = re.compile(r"^Scene \d+ failed: (\w+):")
+_SCENES_FAILED = re.compile(r"^[\d,]+ scenes? failed: ")
+_TRANSIENT_WORDS = tuple(status.phrase for status in TRANSIENT_STATUSES)
 
 
 def outage_lines(run: PluginRun) -> list[str]:
-    """Warning and error lines of `run`, minus scenes failing for good on their own."""
+    """Warning and error lines of `run`, minus the summary's line of scenes failing for good
+    on their own (no transient reason among them)."""
     lines = []
     for line in run.logs:
         if line.level not in ("warning", "error"):
             continue
-        failed = _SCENE_FAILED.match(line.message)
-        if failed and failed.group(1) not in TRANSIENT_CLASSES:
+        failed = _SCENES_FAILED.match(line.message)
+        if failed and not any(words in line.message for words in _TRANSIENT_WORDS):
             continue
         lines.append(line.message)
     return lines

@@ -188,7 +188,7 @@ PATHS = (
         ("hook", "process_queue"),
         _plex_status(520, count=None),
         clear_faults,
-        "Plex answered 520",
+        "to be retried: Plex answered with an error",  # the 520 itself: in the queue, debug
         fast=0,
     ),
     FailurePath(
@@ -274,7 +274,7 @@ PATHS = (
         ("hook", "process_queue", "status"),
         lambda w: None,
         lambda w: None,
-        "The Plex step failed for a whole batch",
+        "Processing a batch of",
         raise_where="step",
     ),
     FailurePath(

@@ -19,9 +19,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from base.status import SceneStatus
 from demo.check import item_problems
 from plex.client import PlexClient
-from plex.writer import PlexWriter, WriteStatus, WriteTask
+from plex.writer import PlexWriter, WriteTask
 from sandbox.model import PlexItem, StashPerformer, StashTag
 from sandbox.plex_emu import PlexEmulator
 from tests.reliability.content_support import (
@@ -46,6 +47,11 @@ from validation.limits import MAX_GENRES, MAX_NAME_CHARS, MAX_SUMMARY_CHARS
 EDIT = "PUT /library/sections/{id}/all"
 # What SPEC §2.5 removes: C0/C1 controls, NUL, DEL; plus what XML cannot carry.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def _failed_line(scene_id: int) -> re.Pattern[str]:
+    """The debug line of one failed scene (`Scene 41 "Title": failed, ...`)."""
+    return re.compile(rf'^\[debug\] Scene {scene_id}( "[^\n]*")?: failed, ')
 
 
 def _item(world: ChaosWorld, sid: int) -> PlexItem:
@@ -126,6 +132,7 @@ def test_hostile_metadata_lands_exactly_and_a_resync_writes_nothing(
 
     # A Plex (or proxy) refusing request lines over 64 KiB, as Python's own HTTP server does.
     world.plex.knobs.max_url_length = 64 * 1024
+    world.sandbox.configure_plugin(debug_logging=True)  # each scene's detail: a debug line
 
     run = world.run("sync_all")
     assert run.exit_code == 0 and run.error is None, run.stderr[-3000:]
@@ -136,10 +143,13 @@ def test_hostile_metadata_lands_exactly_and_a_resync_writes_nothing(
     tally.add_wrong(_divergent_problems(world, divergent, old_title))
     assert tally.clean, tally.summary()
     assert failed_ids(world.data_dir) & set(hostile) == too_long
-    # Over the URL limit: one line naming the scene, 414 and the cause; every other field
-    # of the scene landed (only the summary differs).
+    # Over the URL limit: the summary's failed line names the scenes and the reason; one
+    # debug line per scene names 414 and the cause; every other field of the scene landed
+    # (only the summary differs).
+    (failed,) = run.messages("warning")
+    assert "refused by Plex" in failed
     for sid in too_long:
-        lines = [m for m in run.messages() if m.startswith(f"Scene {sid} failed")]
+        lines = [m for m in run.messages() if _failed_line(sid).match(m)]
         assert len(lines) == 1, run.messages()
         assert all(w in lines[0] for w in ("414", "URL", "summary")), lines[0]
         assert len(lines[0]) < 500, lines[0]
@@ -260,7 +270,7 @@ def test_any_text_reaches_plex_as_sanitised_and_reads_back_equal(
         _reset(emu, rating_key)
         task = WriteTask(desired, ((1, rating_key),))
         first = writer.write(task, writer.fetch([rating_key]))
-        assert first.status in (WriteStatus.SYNCED, WriteStatus.UNCHANGED), first
+        assert first.status in (SceneStatus.SYNCED, SceneStatus.UNCHANGED), first
         item = emu.library.items[rating_key]
         for name, value in desired.fields.items():
             attr = {"originallyAvailableAt": "originally_available_at", "userRating": "user_rating"}
@@ -276,6 +286,6 @@ def test_any_text_reaches_plex_as_sanitised_and_reads_back_equal(
             WriteTask(desired, task.targets, first.fingerprints or {}, frozenset(task.targets)),
             writer.fetch([rating_key]),
         )
-        assert again.status is WriteStatus.UNCHANGED and again.edits == 0, again
+        assert again.status is SceneStatus.UNCHANGED and again.edits == 0, again
 
     check()

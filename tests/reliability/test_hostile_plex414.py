@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from base.status import SceneStatus
 from demo.check import item_problems
 from plex.client import PlexClient
 from plex.diff import PlexItemState, diff_item
 from plex.edit_encoding import edit_path, encode_edit, wire_length
-from plex.writer import PlexWriter, WriteStatus, WriteTask
+from plex.writer import PlexWriter, WriteTask
 from sandbox.plex_emu import PlexEmulator
 from tests.reliability.content_support import plant
 from tests.reliability.integrity import failed_ids
@@ -47,6 +48,7 @@ def test_a_plex_refusing_long_urls_fails_only_what_cannot_be_split(
         if len(world.generated.truth.scenes[sid].targets) == 1:
             plant(world.generated, sid, hostile[index % len(hostile)], rng)
     world.plex.knobs.max_url_length = limit
+    world.sandbox.configure_plugin(debug_logging=True)  # each scene's detail: a debug line
     tally.area = "hostile"
     tally.scenario = f"Plex answers 414 above {limit:,}-byte URLs; {scenes}-scene Sync All"
 
@@ -56,9 +58,12 @@ def test_a_plex_refusing_long_urls_fails_only_what_cannot_be_split(
     assert tally.faults > 0, "the scenario refused nothing"
 
     refused = failed_ids(world.data_dir) & set(world.matchable())
+    (failed,) = run.messages("warning")  # the summary: the refused scenes in one line
+    assert f"refused by Plex ({len(refused)}, e.g. " in failed, failed
     units = 0
     for sid in sorted(refused):
-        lines = [m for m in run.messages() if m.startswith(f"Scene {sid} failed: ")]
+        scene = re.compile(rf'^\[debug\] Scene {sid}( "[^\n]*")?: failed, refused by Plex: ')
+        lines = [m for m in run.messages() if scene.match(m)]
         assert len(lines) == 1, lines
         line = lines[0]
         assert "414" in line and "URL" in line and len(line) < 600, line
@@ -129,7 +134,7 @@ def test_edits_packed_up_to_8_kib_fit_an_8_kib_request_line(
         path = len(edit_path(1, ""))
         crossing += any(path + wire_length(q) > 8192 for q in encode_edit(plan))
         result, item = _write(emu, writer, desired)
-        assert result.status is WriteStatus.SYNCED, (length, result.message)
+        assert result.status is SceneStatus.SYNCED, (length, result.message)
         assert item.summary == "s" * length and len(item.tags["genre"]) == 150
     assert crossing > 0, "no length packed a query between 8 KiB minus the path and 8 KiB"
     assert emu.log.count(REFUSED) == 0
@@ -143,7 +148,7 @@ def test_a_414_is_split_again_and_the_edit_lands(
     # Every unit fits 1 KiB (summary ~600 B, genres ~700 B, actors ~650 B); together they do not.
     desired = _desired("w " * 150, [f"G{i}" for i in range(25)], [f"Actor {i}" for i in range(20)])
     result, item = _write(emu, writer, desired)
-    assert result.status is WriteStatus.SYNCED, result.message
+    assert result.status is SceneStatus.SYNCED, result.message
     assert item.summary == desired.fields["summary"]
     assert item.tags["genre"] == list(desired.tags["genre"])
     assert item.tags["actor"] == list(desired.tags["actor"])
@@ -158,7 +163,7 @@ def test_one_field_too_long_fails_the_scene_clearly_and_the_rest_lands(
     emu.knobs.max_url_length = 8192
     desired = _desired("你好世界 " * 2000, ["Short"], ["Someone"])  # 10,000 chars, ~80 KB
     result, item = _write(emu, writer, desired)
-    assert result.status is WriteStatus.FAILED and result.error_class == "PlexBadRequest"
+    assert result.status is SceneStatus.PLEX_REFUSED
     message = result.message
     assert "414" in message and "URL" in message and "summary" in message, message
     assert f"item {item.rating_key}" in message and len(message) < 400, message

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from base.status import SceneStatus
 from runtime.circuit import Circuit
 from sandbox.httpd import Fault
 from tests.reliability.integrity import wrongly_failed
@@ -35,12 +36,12 @@ from worker.outcomes import TRANSIENT_STREAK
 READ_TIMEOUT = 1.0  # the setting's minimum (validation/settings_table.py)
 
 
-def _untouched(world: ChaosWorld, reason_class: str, spent: dict[int, str] | None = None) -> None:
+def _untouched(world: ChaosWorld, status: SceneStatus, spent: dict[int, str] | None = None) -> None:
     """No attempt spent since `spent` (none at all by default); the circuit holds the reason."""
     assert attempts_spent(world) == (spent or {})
     assert wrongly_failed(world.data_dir) == []
     state = Circuit(world.data_dir).state()
-    assert state.is_open and state.reason_class == reason_class, state.as_dict()
+    assert state.is_open and state.reason_class == status.value, state.as_dict()
 
 
 def test_plex_down_before_and_during_a_run(
@@ -56,9 +57,9 @@ def test_plex_down_before_and_during_a_run(
     world.plex.server.go_down()
     run = world.run("sync_all")
     tally.faults += 1
-    assert_one_outage_line(run, "PlexServerDown")
+    assert_one_outage_line(run, "Plex unreachable (")
     assert set(matchable) <= set(queue_rows(world))
-    _untouched(world, "PlexServerDown")
+    _untouched(world, SceneStatus.PLEX_UNREACHABLE)
     # An edit while Plex is down is recorded, but wakes no worker: the probe is fresh.
     assert edit_wakes_worker(world, matchable[0], "Edited while Plex is down") is None
     world.plex.server.come_up()
@@ -79,9 +80,9 @@ def test_plex_down_before_and_during_a_run(
             world.plex.knobs.clear_faults()
             assert world.plex.log.count("fault:reset") - resets == 1  # stopped at the first
         tally.faults += 1
-        assert_one_outage_line(run, "PlexServerDown")
+        assert_one_outage_line(run, "Plex unreachable (")
         assert set(queue_rows(world)) & set(matchable), "the outage came after the run"
-        _untouched(world, "PlexServerDown")
+        _untouched(world, SceneStatus.PLEX_UNREACHABLE)
         recovers_on_next_hook(world, matchable[episode % len(matchable)], f"Back {episode}")
 
     world.measure(tally)
@@ -104,7 +105,7 @@ def test_plex_hanging_past_the_read_timeout_counts_toward_the_circuit(
     tally.faults += 1
     assert_one_outage_line(run, "did not answer in time")
     assert world.plex.log.count("fault:hang") == 1
-    _untouched(world, "PlexServerDown")
+    _untouched(world, SceneStatus.PLEX_UNREACHABLE)
 
     # Still hanging when the next edit's worker probes it: one line, nothing touched.
     for probe in range(2, hangs + 1):
@@ -115,7 +116,7 @@ def test_plex_hanging_past_the_read_timeout_counts_toward_the_circuit(
         assert woken is not None
         assert_one_outage_line(woken, "did not answer in time")
         assert world.plex.log.count("fault:hang") == probe
-        _untouched(world, "PlexServerDown")
+        _untouched(world, SceneStatus.PLEX_UNREACHABLE)
         assert Circuit(world.data_dir).state().failures == probe
 
     recovers_on_next_hook(world, matchable[0], "Edited once Plex answers")
@@ -166,9 +167,9 @@ def test_5xx_bursts_are_retried_and_a_long_one_is_an_outage(
     world.plex.knobs.add_fault(Fault("status", status=503, skip=rng.randint(5, 40), count=None))
     run = world.run("sync_all")
     tally.faults += 1
-    assert_one_outage_line(run, "PlexTransient")
+    assert_one_outage_line(run, "Plex unreachable (Plex answered 503")
     assert world.plex.log.count("fault:status") - hits <= 3 * TRANSIENT_STREAK
-    _untouched(world, "PlexTransient", waiting)
+    _untouched(world, SceneStatus.PLEX_ERROR, waiting)
     # Still answering 503 when the next edit's worker probes it.
     a_probe_interval_passes(world)
     hits = world.plex.log.count("fault:status")
@@ -176,7 +177,7 @@ def test_5xx_bursts_are_retried_and_a_long_one_is_an_outage(
     assert woken is not None
     assert_one_outage_line(woken, "still unreachable")
     assert world.plex.log.count("fault:status") - hits == 1  # the probe, nothing else
-    _untouched(world, "PlexTransient", waiting)
+    _untouched(world, SceneStatus.PLEX_ERROR, waiting)
 
     world.plex.knobs.clear_faults()
     recovers_on_next_hook(world, matchable[1], "Edited once Plex answers")

@@ -49,7 +49,7 @@ def test_plex_token_revoked_mid_run(chaos_world: Callable[..., ChaosWorld], tall
         assert sum(1 for r in world.plex.log.records if r.status == 401) - before <= 2
         assert set(queue_rows(world)) & set(matchable)
         assert attempts_spent(world) == {} and wrongly_failed(world.data_dir) == []
-        assert Circuit(world.data_dir).state().reason_class == "PlexAuthError"
+        assert Circuit(world.data_dir).state().reason_class == "token_rejected"
 
         status = world.run("status")
         assert status.exit_code == 0

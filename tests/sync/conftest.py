@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from base.status import SceneStatus
 from sandbox.generator import GeneratedLibrary, GeneratorOptions, generate
 from sandbox.plex_emu import PlexEmulator
 from sandbox.stash_emu import StashEmulator
@@ -48,15 +49,11 @@ class Run:
     counts: dict[str, int]
     batch_keys: list[int] = field(default_factory=list)  # Plex items per batch
 
-    def kinds(self) -> Counter[str]:
-        return Counter(o.kind for o in self.outcomes.values())
+    def kinds(self) -> Counter[SceneStatus]:
+        return Counter(o.status for o in self.outcomes.values())
 
-    def of(self, kind: str, reason: str | None = None) -> set[int]:
-        return {
-            sid
-            for sid, o in self.outcomes.items()
-            if o.kind == kind and (reason is None or o.reason_class == reason)
-        }
+    def of(self, status: SceneStatus) -> set[int]:
+        return {sid for sid, o in self.outcomes.items() if o.status is status}
 
 
 class SyncWorld:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+from base.status import SceneStatus
 from sandbox.httpd import Fault
 from sandbox.images import STASH_LOGIN_HTML, jpeg_bytes
 from tests.sync.conftest import ART, EDIT, FETCH, POSTER, SyncWorld
@@ -25,14 +26,14 @@ def test_placeholder_is_never_uploaded_and_the_real_cover_is_once_it_exists(
     first = world.run([sid])
 
     outcome = first.outcomes[sid]
-    assert (outcome.kind, outcome.reason_class) == ("wait", "CoverPending")
+    assert outcome.status is SceneStatus.COVER_PENDING
     assert "svg" in outcome.message.lower()
     assert first.plex[POSTER] == first.plex[ART] == 0
     assert (item.selected_poster, item.selected_art, list(item.posters)) == before
     assert first.plex[EDIT] == 1 and "title" in item.locked  # the fields went out anyway
 
     again = world.run([sid])  # still pending: fields unchanged, cover asked again
-    assert again.outcomes[sid].kind == "wait" and again.plex == {FETCH: 1}
+    assert again.outcomes[sid].status is SceneStatus.COVER_PENDING and again.plex == {FETCH: 1}
 
     # Stash generates the cover later; updated_at (and so the URL) need not change.
     cover = jpeg_bytes("late cover")
@@ -40,14 +41,14 @@ def test_placeholder_is_never_uploaded_and_the_real_cover_is_once_it_exists(
     done = world.run([sid])
 
     sha1 = hashlib.sha1(cover).hexdigest()
-    assert done.outcomes[sid].kind == "synced"
+    assert done.outcomes[sid].status is SceneStatus.SYNCED
     assert done.plex == {FETCH: 1, POSTER: 1, ART: 1, EDIT: 1}
     assert item.selected_poster == f"upload://posters/{sha1}"
     assert item.selected_art == f"upload://arts/{sha1}"
     assert {"thumb", "art"} <= item.locked
 
     after = world.run([sid])
-    assert after.outcomes[sid].kind == "unchanged"
+    assert after.outcomes[sid].status is SceneStatus.UNCHANGED
     assert after.plex == {FETCH: 1} and SCREENSHOT not in after.stash
 
 
@@ -63,7 +64,7 @@ def test_a_login_page_instead_of_the_cover_is_never_uploaded(
     run = world.run([sid])
 
     outcome = run.outcomes[sid]
-    assert (outcome.kind, outcome.reason_class) == ("wait", "CoverPending")
+    assert outcome.status is SceneStatus.COVER_PENDING
     assert run.stash["fault:body"] == 1  # the login page was served (and refused)
     assert run.plex[POSTER] == run.plex[ART] == 0
     assert not only_item(world, sid).posters
@@ -79,7 +80,7 @@ def test_stash_failing_to_serve_the_cover_is_retried_after_the_fields(
     run = world.run([sid])
 
     outcome = run.outcomes[sid]
-    assert (outcome.kind, outcome.reason_class) == ("retry", "StashUnavailable")
+    assert outcome.status is SceneStatus.STASH_UNAVAILABLE
     assert run.plex[EDIT] == 1 and run.plex[POSTER] == 0
     state = world.sync_state.get(sid)
     assert state is not None and "title" in state.fingerprints
@@ -87,6 +88,6 @@ def test_stash_failing_to_serve_the_cover_is_retried_after_the_fields(
     assert world.sync_state.sync_timestamps()[sid] == 0.0
 
     again = world.run([sid])
-    assert again.outcomes[sid].kind == "synced"
+    assert again.outcomes[sid].status is SceneStatus.SYNCED
     assert again.plex == {FETCH: 1, POSTER: 1, ART: 1, EDIT: 1}  # images and their locks only
     assert world.sync_state.get(sid).updated_at is not None  # type: ignore[union-attr]

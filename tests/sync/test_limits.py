@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from base.status import SceneStatus
 from plex.edit_encoding import encode_params, wire_length
 from sandbox.model import StashPerformer, StashTag
 from tests.sync.conftest import EDIT, SyncWorld
@@ -32,7 +33,7 @@ def test_a_megabyte_of_details_and_2000_tags_stay_within_limits(
 
     run = world.run([sid])
 
-    assert run.outcomes[sid].kind == "synced", run.outcomes[sid]
+    assert run.outcomes[sid].status is SceneStatus.SYNCED, run.outcomes[sid]
     item = only_item(world, sid)
     assert item.summary is not None and 9_000 < len(item.summary) <= MAX_SUMMARY_CHARS
     assert "\x00" not in item.summary and "\x07" not in item.summary
@@ -54,4 +55,4 @@ def test_a_megabyte_of_details_and_2000_tags_stay_within_limits(
         assert size <= MAX_EDIT_QUERY_BYTES or len(units) == 1, (size, units)
 
     again = world.run([sid])
-    assert again.outcomes[sid].kind == "unchanged" and again.plex[EDIT] == 0
+    assert again.outcomes[sid].status is SceneStatus.UNCHANGED and again.plex[EDIT] == 0

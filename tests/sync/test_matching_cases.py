@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
+from base.status import SceneStatus
 from demo.check import check_library
 from tests.sync.conftest import ART, EDIT, POSTER, SyncWorld
 
@@ -48,26 +49,28 @@ def test_first_sync_follows_the_truth(
     for sid, fact in truth.scenes.items():
         outcome = run.outcomes[sid]
         if sid in truth.no_metadata:
-            assert outcome.kind == "unchanged" and sid not in states, sid
+            assert outcome.status is SceneStatus.NO_METADATA and sid not in states, sid
         elif fact.targets:
             pending = sid in truth.no_cover
-            assert (outcome.kind, outcome.reason_class) in (
-                [("wait", "CoverPending")] if pending else [("synced", ""), ("unchanged", "")]
+            assert outcome.status in (
+                [SceneStatus.COVER_PENDING]
+                if pending
+                else [SceneStatus.SYNCED, SceneStatus.UNCHANGED]
             ), (sid, outcome)
             assert sorted(states[sid].targets) == sorted(fact.targets), sid
         elif sid in truth.not_scanned:
-            assert (outcome.kind, outcome.reason_class) == ("wait", "NotScannedYet"), sid
+            assert outcome.status is SceneStatus.NOT_SCANNED, sid
         elif sid in truth.outside_sections:
-            assert (outcome.kind, outcome.reason_class) == ("failed", "OutsidePlexLibraries")
-            assert "outside your Plex libraries" in outcome.message
+            assert outcome.status is SceneStatus.OUTSIDE_LIBRARIES
+            assert "outside your Plex libraries" in outcome.message  # the detail, for debug
         elif sid in truth.ambiguous:
-            assert (outcome.kind, outcome.reason_class) == ("failed", "AmbiguousMatch"), sid
+            assert outcome.status is SceneStatus.AMBIGUOUS, sid
             for _, rating_key in fact.candidates:
                 assert str(rating_key) in outcome.message  # every party is named
                 assert rating_key not in written  # never written
             assert sid not in states
         else:
-            assert sid in truth.no_files and outcome.kind == "unchanged", sid
+            assert sid in truth.no_files and outcome.status is SceneStatus.NO_FILES, sid
 
     # Scans: only folders inside a section, each once, and every not-scanned file's folder.
     events = world.plex.scan_events
@@ -83,11 +86,11 @@ def test_a_scan_makes_the_waiting_scenes_sync(make_world: Callable[..., SyncWorl
     world = make_world(scenes=150, seed=5)
     waiting = sorted(world.truth.not_scanned)
     first = world.run(waiting, batch=50)
-    assert first.of("wait", "NotScannedYet") == set(waiting)
+    assert first.of(SceneStatus.NOT_SCANNED) == set(waiting)
     assert world.plex.run_scans() >= len(waiting)
 
     again = world.run(waiting, batch=50)
 
-    synced = again.of("synced") | again.of("wait", "CoverPending")
+    synced = again.of(SceneStatus.SYNCED) | again.of(SceneStatus.COVER_PENDING)
     assert synced == set(waiting)
     assert again.plex["GET /library/sections/{id}/refresh"] == 0  # found: no scan asked

@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Callable
 
+from base.status import SceneStatus
 from demo.check import check_library
 from tests.sync.conftest import ART, EDIT, FETCH, LISTING, POSTER, SCAN, SECTIONS, SyncWorld
 from tests.sync.helpers import only_item, pick, update_scene
@@ -67,7 +68,7 @@ def test_first_sync_and_unchanged_resync_of_1000_scenes(
 
     assert sum(again.plex.values()) <= 25, again.plex
     assert again.plex[EDIT] == again.plex[POSTER] == again.plex[ART] == 0
-    assert again.kinds()["synced"] == 0
+    assert again.kinds()[SceneStatus.SYNCED] == 0
 
 
 def test_one_edit_of_a_synced_scene_in_a_50000_item_library(
@@ -75,7 +76,7 @@ def test_one_edit_of_a_synced_scene_in_a_50000_item_library(
 ) -> None:
     world = make_world(scenes=100, seed=22)
     sid = pick(world)
-    assert world.run([sid]).outcomes[sid].kind == "synced"
+    assert world.run([sid]).outcomes[sid].status is SceneStatus.SYNCED
     section = world.truth.scenes[sid].targets[0][0]
     root = world.generated.options.plex_root
     for i in range(50_000):  # the library grows to 50,000+ items; the index is not needed
@@ -85,7 +86,7 @@ def test_one_edit_of_a_synced_scene_in_a_50000_item_library(
     update_scene(world, sid, title="A new title typed in Stash")
     run = world.run([sid])
 
-    assert run.outcomes[sid].kind == "synced"
+    assert run.outcomes[sid].status is SceneStatus.SYNCED
     assert only_item(world, sid).title == "A new title typed in Stash"
     assert sum(run.plex.values()) <= 3, run.plex
     assert run.plex == {FETCH: 1, EDIT: 1}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from base.status import SceneStatus, Treatment
 from sandbox.httpd import Fault
 from tests.sync.conftest import EDIT, FETCH, LISTING, SECTIONS, SyncWorld
 from tests.sync.helpers import only_item, pick
@@ -31,7 +32,7 @@ def test_a_gone_key_is_dropped_and_the_scene_found_again(
 
     run = world.run([sid])
 
-    assert run.outcomes[sid].kind == "synced"
+    assert run.outcomes[sid].status is SceneStatus.SYNCED
     state = world.sync_state.get(sid)
     assert state is not None and [rk for _, rk in state.targets] == [new_key]
     assert world.plex.item(new_key).title == world.generated.stash.scenes[sid].title
@@ -51,7 +52,7 @@ def test_a_key_playing_another_file_is_not_trusted(make_world: Callable[..., Syn
 
     run = world.run([sid])
 
-    assert run.outcomes[sid].kind == "synced"
+    assert run.outcomes[sid].status is SceneStatus.SYNCED
     assert world.sync_state.get(sid).targets == ((item.section_id, fresh.rating_key),)  # type: ignore[union-attr]
     assert fresh.title == world.generated.stash.scenes[sid].title
 
@@ -68,10 +69,10 @@ def test_plex_going_down_mid_batch_blocks_the_rest_untouched(
 
     run = world.run(ids)
 
-    kinds = [run.outcomes[sid].kind for sid in ids]
-    assert kinds[:2] == ["synced", "synced"]
-    assert kinds[2:] == ["blocked"] * 3
-    assert {run.outcomes[sid].reason_class for sid in ids[2:]} == {"PlexServerDown"}
+    statuses = [run.outcomes[sid].status for sid in ids]
+    assert statuses[:2] == [SceneStatus.SYNCED] * 2
+    assert statuses[2:] == [SceneStatus.PLEX_UNREACHABLE] * 3
+    assert {run.outcomes[sid].treatment for sid in ids[2:]} == {Treatment.BLOCK}
     for sid in ids[:2]:
         assert only_item(world, sid).title == f"Changed {sid}"
     for sid in ids[2:]:
@@ -87,14 +88,14 @@ def test_a_5xx_retries_one_scene_and_a_400_fails_it(make_world: Callable[..., Sy
     run = world.run(ids)
 
     first, second, third = (run.outcomes[sid] for sid in ids)
-    assert (first.kind, first.reason_class) == ("retry", "PlexTransient")
-    assert (second.kind, second.reason_class) == ("failed", "PlexBadRequest")
+    assert first.status is SceneStatus.PLEX_ERROR
+    assert second.status is SceneStatus.PLEX_REFUSED
     assert "400" in second.message and world.plex.token not in second.message
-    assert third.kind == "synced"
+    assert third.status is SceneStatus.SYNCED
     assert world.sync_state.get(ids[0]) is None  # nothing recorded for a failed write
 
     again = world.run(ids[:1])
-    assert again.outcomes[ids[0]].kind == "synced" and again.plex[EDIT] == 1
+    assert again.outcomes[ids[0]].status is SceneStatus.SYNCED and again.plex[EDIT] == 1
 
 
 def test_a_rejected_token_blocks_the_batch(make_world: Callable[..., SyncWorld]) -> None:
@@ -104,7 +105,7 @@ def test_a_rejected_token_blocks_the_batch(make_world: Callable[..., SyncWorld])
 
     run = world.run(ids)
 
-    assert {(o.kind, o.reason_class) for o in run.outcomes.values()} == {
-        ("blocked", "PlexAuthError")
+    assert {(o.status, o.treatment) for o in run.outcomes.values()} == {
+        (SceneStatus.TOKEN_REJECTED, Treatment.BLOCK)
     }
     assert world.plex.token not in " ".join(o.message for o in run.outcomes.values())

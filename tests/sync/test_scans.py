@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from base.status import SceneStatus
 from plex.scans import SCAN_DEBOUNCE_S
 from tests.sync.conftest import SCAN, SyncWorld
 
@@ -26,14 +27,14 @@ def test_a_folder_is_scanned_once_per_ten_minutes_across_runs(
     clock = Clock()
 
     first = world.run(waiting, clock=clock)
-    assert first.of("wait", "NotScannedYet") == set(waiting)
+    assert first.of(SceneStatus.NOT_SCANNED) == set(waiting)
     events = world.plex.scan_events
     assert {e.path for e in events} == folders  # each waiting file's folder, in Plex's form
     assert first.plex[SCAN] == len({(e.section_id, e.path) for e in events}) >= len(folders)
 
     clock.now += SCAN_DEBOUNCE_S - 60
     soon = world.run(waiting, clock=clock)  # a new run: remembered in the data folder
-    assert soon.plex[SCAN] == 0 and soon.of("wait", "NotScannedYet") == set(waiting)
+    assert soon.plex[SCAN] == 0 and soon.of(SceneStatus.NOT_SCANNED) == set(waiting)
 
     clock.now += 120
     later = world.run(waiting, clock=clock)
@@ -50,9 +51,9 @@ def test_skip_plex_scan_and_outside_folders_are_never_scanned(
     run = world.run(waiting + outside, skip_plex_scan=True)
 
     assert run.plex[SCAN] == 0 and not world.plex.scan_events
-    assert run.of("wait", "NotScannedYet") == set(waiting)
+    assert run.of(SceneStatus.NOT_SCANNED) == set(waiting)
     assert "skip_plex_scan" in run.outcomes[waiting[0]].message
-    assert run.of("failed", "OutsidePlexLibraries") == set(outside)
+    assert run.of(SceneStatus.OUTSIDE_LIBRARIES) == set(outside)
 
     scanned = world.run(waiting + outside)
     assert scanned.plex[SCAN] > 0

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from base.status import SceneStatus
 from tests.sync.conftest import ART, EDIT, FETCH, LISTING, POSTER, SyncWorld
 from tests.sync.helpers import only_item, pick, update_scene
 
@@ -16,7 +17,7 @@ def test_a_removed_tag_leaves_plex(make_world: Callable[..., SyncWorld], tag_mod
     world.plex.modes.tag_add_mode = tag_mode
     sid = pick(world, min_tags=3)
     scene = world.generated.stash.scenes[sid]
-    assert world.run([sid]).outcomes[sid].kind == "synced"
+    assert world.run([sid]).outcomes[sid].status is SceneStatus.SYNCED
     names = [world.generated.stash.tags[t].name for t in scene.tag_ids]
     assert {g.casefold() for g in only_item(world, sid).tags["genre"]} == {
         n.casefold() for n in names
@@ -27,7 +28,7 @@ def test_a_removed_tag_leaves_plex(make_world: Callable[..., SyncWorld], tag_mod
     run = world.run([sid])
 
     item = only_item(world, sid)
-    assert run.outcomes[sid].kind == "synced"
+    assert run.outcomes[sid].status is SceneStatus.SYNCED
     assert {g.casefold() for g in item.tags["genre"]} == {n.casefold() for n in names[1:]}
     assert "genre" in item.locked
     # A changed scene: one fetch, one edit, the cover re-checked (same bytes: no upload).
@@ -61,7 +62,7 @@ def test_a_synced_item_that_lost_its_locks_is_locked_again(
 
     run = world.run([sid])
 
-    assert run.outcomes[sid].kind == "synced"
+    assert run.outcomes[sid].status is SceneStatus.SYNCED
     assert {"title", "thumb", "art"} <= item.locked
     assert run.plex == {FETCH: 1, EDIT: 1}  # lock-only edit, no upload
 
@@ -88,7 +89,7 @@ def test_preserve_plex_edits_keeps_a_hand_edit_and_default_overwrites_it(
 
     overwritten = world.run([sid])
     assert item.title == pushed
-    assert overwritten.outcomes[sid].kind == "synced"
+    assert overwritten.outcomes[sid].status is SceneStatus.SYNCED
 
 
 def test_first_push_clears_nothing_and_a_later_push_clears_only_its_own(
@@ -101,7 +102,7 @@ def test_first_push_clears_nothing_and_a_later_push_clears_only_its_own(
     agent_summary = item.summary
     assert agent_summary and not item.locked  # the agent's metadata
 
-    assert world.run([sid]).outcomes[sid].kind == "synced"
+    assert world.run([sid]).outcomes[sid].status is SceneStatus.SYNCED
     assert item.summary == agent_summary  # first push: nothing cleared
     assert "summary" not in item.locked
     assert item.locked - {"thumb", "art"}  # while the scene's own fields were written
@@ -127,7 +128,7 @@ def test_unchanged_scene_costs_one_fetch_share_and_nothing_else(
     sid = pick(world)
     world.run([sid])
     run = world.run([sid])
-    assert run.outcomes[sid].kind == "unchanged"
+    assert run.outcomes[sid].status is SceneStatus.UNCHANGED
     assert run.plex == {FETCH: 1}
     assert LISTING not in run.plex and POSTER not in run.plex and ART not in run.plex
     assert "image:scene-screenshot" not in run.stash  # same cover URL: no download

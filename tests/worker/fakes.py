@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from base.errors import PlexServerDown
+from base.status import SceneStatus
 from sync_queue.sync_state import SceneSyncState
-from worker.outcomes import BLOCKED, Outcome
+from worker.outcomes import Outcome
 from worker.services import WorkerServices
 from worker.step import StepContext
 
@@ -120,6 +121,7 @@ class FakeStep:
         ids = [int(s["id"]) for s in scenes]
         append_log(ctx.data_dir, {"event": "batch", "ids": ids, "pid": os.getpid()})
         out: dict[int, Outcome] = {}
+        states: list[SceneSyncState] = []
         for scene in scenes:
             sid = int(scene["id"])
             start = time.time()
@@ -132,7 +134,13 @@ class FakeStep:
             if self.timer is not None:
                 self.timer.advance(self.script.advance_s)
             self.requests_made += 1
-            out[sid] = self._outcome(kind, sid, scene, ctx)
+            out[sid] = self._outcome(kind, ctx)
+            if kind in ("synced", "unchanged"):  # like the real step: remembered per batch
+                states.append(
+                    SceneSyncState(
+                        sid, str(scene.get("updated_at")), None, last_synced_at=ctx.clock()
+                    )
+                )
             append_log(
                 ctx.data_dir,
                 {
@@ -145,26 +153,29 @@ class FakeStep:
                     "end": time.time(),
                 },
             )
-            if kind == BLOCKED:
+            if kind == "blocked":
                 break  # Plex went away: the rest of the batch is not attempted
+        if states:
+            ctx.sync_state.put_many(states)
         return out
 
     @staticmethod
-    def _outcome(kind: str, sid: int, scene: Mapping[str, Any], ctx: StepContext) -> Outcome:
-        if kind in ("synced", "unchanged"):
-            state = SceneSyncState(
-                sid, str(scene.get("updated_at")), None, last_synced_at=ctx.clock()
-            )
-            return Outcome(kind, state=state)
+    def _outcome(kind: str, ctx: StepContext) -> Outcome:
+        if kind == "synced":
+            return Outcome(SceneStatus.SYNCED, written=("title",))
+        if kind == "unchanged":
+            return Outcome(SceneStatus.UNCHANGED)
+        if kind == "not_organized":
+            return Outcome(SceneStatus.NOT_ORGANIZED, "require_organized is on (fake)")
         if kind == "wait":
-            return Outcome.wait("NotScannedYet", "Plex has not scanned the file yet (fake)")
+            return Outcome(SceneStatus.NOT_SCANNED, "Plex has not scanned the file yet (fake)")
         if kind == "blocked":
-            return Outcome.blocked("PlexServerDown", "Plex unreachable (fake)")
+            return Outcome(SceneStatus.PLEX_UNREACHABLE, "Plex unreachable (fake)")
         if kind == "failed":
-            return Outcome.failed("OutsideLibraries", "outside your Plex libraries (fake)")
+            return Outcome(SceneStatus.OUTSIDE_LIBRARIES, "outside your Plex libraries (fake)")
         if kind == "leaky":  # a careless step quoting the token in its message
-            return Outcome.failed("PlexAuthError", f"token {ctx.config.plex_token} refused")
-        return Outcome.retry("PlexTransient", "Plex answered 503 (fake)")
+            return Outcome(SceneStatus.PLEX_REFUSED, f"token {ctx.config.plex_token} refused")
+        return Outcome(SceneStatus.PLEX_ERROR, "Plex answered 503 (fake)")
 
     def close(self) -> None:
         edit = self.script.edit_on_close

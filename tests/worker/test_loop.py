@@ -3,10 +3,13 @@ workqueue collapse cases, one Stash request per batch, outcomes, missing scenes,
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
+from base.status import SceneStatus
 from reconciliation.scheduler import ReconciliationScheduler
+from runtime import voice
 from sandbox.world import Sandbox
 from sync_queue.inbox import Inbox
 from sync_queue.lock import worker_lock
@@ -118,18 +121,68 @@ def test_retry_wait_failed_become_their_queue_actions(world: Sandbox) -> None:
     items = queue_items(world)
     assert set(items) == {1, 2}
     assert items[1].ready_at == clock_now[0] + 30.0 and items[1].attempts == 1
-    assert items[1].last_error_class == "PlexTransient"
+    assert items[1].last_error_class == "plex_error"
     assert items[2].ready_at == clock_now[0] + 300.0 and items[2].attempts == 0
-    assert items[2].waits == 1 and "NotScannedYet" in str(items[2].wait_reason)
+    assert items[2].waits == 1 and str(items[2].wait_reason).startswith("not_scanned: ")
     with FailedList(data_dir_of(world)) as failed:
         entry = failed.get(3)
-    assert entry is not None and entry.reason_class == "OutsideLibraries"
+    assert entry is not None and entry.reason_class == "outside_libraries"
     assert out["remaining"] == 2 and out["due_remaining"] == 0
     # Hooks learn when the queue is next due without opening it.
     with Inbox(data_dir_of(world)) as inbox:
         assert inbox.queue_due_at() == clock_now[0] + 30.0
         assert not inbox.has_due(clock_now[0]) and inbox.has_due(clock_now[0] + 30.0)
-    assert "Scene 1: retry in 30 s (PlexTransient: Plex answered 503 (fake))" in result.messages()
+    # Told once, grouped by reason, in words: no class names, no line per scene.
+    info = result.messages("info")
+    assert any(
+        m.startswith("1 scene to be retried: Plex answered with an error (1, e.g. 1") for m in info
+    ), info
+    assert any(m.startswith("1 scene waiting: not scanned by Plex yet (1, e.g. 2") for m in info)
+    (failed,) = result.messages("warning")
+    assert failed.startswith("1 scene failed: outside every Plex library (1, e.g. 3")
+    assert not any(m.startswith("Scene ") for m in result.messages())
+    assert "PlexTransient" not in result.stderr and "NotScanned" not in result.stderr
+
+
+def test_the_summary_counts_every_scene_by_reason_and_names_a_small_run(
+    world: Sandbox,
+) -> None:
+    """Synced and not-pushed scenes alike: counted (log, output, last_run.json), named by id
+    and title when the run touched a few, each reason's fix once; with debug logging on,
+    each synced scene lists what it wrote."""
+    world.configure_plugin(debug_logging=True)
+    script = Script(
+        outcomes={1: ["synced"], 2: ["not_organized"], 3: ["not_organized"], 4: ["failed"]}
+    )
+    queue_scenes(world, [1, 2, 3, 4])
+    result = run_task(world, "process_queue", services_for(script))
+    assert result.exit_code == 0, result.error
+    out = result.output
+    assert (out["synced"], out["not_pushed"], out["failed"], out["unchanged"]) == (1, 2, 1, 0)
+    groups = {(g["fate"], g["reason"]): g for g in out["not_synced"]}
+    assert groups[("not pushed", "not_organized")]["count"] == 2
+    assert [e["id"] for e in groups[("not pushed", "not_organized")]["examples"]] == [2, 3]
+    title = {
+        sid: stash_query(world, f'{{ findScene(id: "{sid}") {{ title }} }}')["findScene"]["title"]
+        for sid in (1, 2)
+    }
+    info = result.messages("info")
+    assert any(
+        m.startswith("Stash2Plex: Process Queue: 1 synced, 0 unchanged, 2 not pushed,")
+        for m in info
+    )
+    named = next(m for m in info if m.startswith("Synced: "))
+    assert named.startswith(f"Synced: {voice.scene_ref(1, title[1])}")
+    pushed = next(m for m in info if m.startswith("2 scenes not pushed: not organized (2, e.g."))
+    assert voice.scene_ref(2, title[2]) in pushed
+    fixes = [m for m in info if m.startswith("Not organized: ")]
+    assert fixes == [voice.fix_line("not organized", SceneStatus.NOT_ORGANIZED.fix)]
+    assert any(
+        m.startswith("[debug] Scene 1") and m.endswith(": synced (wrote title)") for m in info
+    ), info
+    assert all(len(m) <= voice.INFO_LIMIT for m in info if not m.startswith("[debug]"))
+    last = json.loads((data_dir_of(world) / "last_run.json").read_text())
+    assert last["not_pushed"] == 2 and last["not_synced"] == out["not_synced"]
 
 
 def test_a_scene_fails_after_max_retries_with_backoff_growing(world: Sandbox) -> None:

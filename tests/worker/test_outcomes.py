@@ -11,18 +11,26 @@ from hypothesis import strategies as st
 
 from base.errors import (
     ConfigError,
+    LockTimeout,
     PlexAuthError,
     PlexNotFound,
     PlexServerDown,
     PlexTransient,
+    StashAuthError,
     StashUnavailable,
 )
+from base.status import SceneStatus, Treatment
+from plex.errors import PlexBadRequest
+from stash.errors import StashQueryError
 from sync_queue.jobs import WorkQueueStore
 from sync_queue.workqueue import WorkQueue
 from tests.queue.memqueue import MemWorkQueue
-from worker.outcomes import Outcome, RetryPolicy, apply_outcome, backoff_delay
+from worker.outcomes import OutageStreak, Outcome, RetryPolicy, apply_outcome, backoff_delay
 
 T0 = 1_700_000_000.0
+SYNCED = Outcome(SceneStatus.SYNCED)
+UNCHANGED = Outcome(SceneStatus.UNCHANGED)
+PLEX_503 = Outcome(SceneStatus.PLEX_ERROR, "503")
 POLICY = RetryPolicy(max_retries=3, max_waits=2)
 
 
@@ -50,12 +58,12 @@ def test_synced_is_done_and_a_scene_added_meanwhile_runs_once_more(
     queue: WorkQueueStore,
 ) -> None:
     job = _claim(queue)
-    assert apply_outcome(queue, job, Outcome.synced(), POLICY, now=T0).name == "done"
+    assert apply_outcome(queue, job, SYNCED, POLICY, now=T0).name == "done"
     assert queue.items() == []
     job = _claim(queue)
     queue.add(7, now=T0)
     queue.add(7, now=T0)
-    action = apply_outcome(queue, job, Outcome.unchanged(), POLICY, now=T0)
+    action = apply_outcome(queue, job, UNCHANGED, POLICY, now=T0)
     assert action.name == "rerun"
     assert [i.state for i in queue.items()] == ["queued"]
 
@@ -66,9 +74,7 @@ def test_retry_backs_off_per_scene_and_fails_on_the_last_attempt(queue: WorkQueu
     for _attempt in range(2):
         job = queue.get(now=now) if queue.items() else _claim(queue)
         assert job is not None
-        action = apply_outcome(
-            queue, job, Outcome.retry("PlexTransient", "503"), POLICY, rand=lambda: 0.5, now=now
-        )
+        action = apply_outcome(queue, job, PLEX_503, POLICY, rand=lambda: 0.5, now=now)
         assert action.name == "retried"
         delays.append(action.delay)
         (item,) = queue.items()
@@ -77,42 +83,45 @@ def test_retry_backs_off_per_scene_and_fails_on_the_last_attempt(queue: WorkQueu
     assert delays == [30.0, 60.0]
     job = queue.get(now=now)
     assert job is not None and job.attempts == 2
-    action = apply_outcome(queue, job, Outcome.retry("PlexTransient", "503"), POLICY, now=now)
+    action = apply_outcome(queue, job, PLEX_503, POLICY, now=now)
     assert action.name == "failed" and queue.items() == []
     (entry,) = queue.failed.list()
-    assert (entry.reason_class, entry.attempts) == ("PlexTransient", 3)
+    assert (entry.reason_class, entry.attempts) == ("plex_error", 3)
     assert entry.message == "gave up after 3 attempts: 503"
 
 
 def test_wait_is_a_fixed_delay_that_spends_no_attempt(queue: WorkQueueStore) -> None:
     job = _claim(queue)
-    action = apply_outcome(queue, job, Outcome.wait("NotScannedYet", "scan asked"), POLICY, now=T0)
+    waiting = Outcome(SceneStatus.NOT_SCANNED, "scan asked")
+    action = apply_outcome(queue, job, waiting, POLICY, now=T0)
     assert (action.name, action.delay) == ("waiting", 300.0)
     (item,) = queue.items()
     assert (item.attempts, item.waits, item.ready_at) == (0, 1, T0 + 300.0)
+    assert item.wait_reason == "not_scanned: scan asked"
     job = queue.get(now=T0 + 300)
     assert job is not None
-    custom = Outcome.wait("CoverPending", "placeholder cover", delay=45.0)
+    custom = Outcome(SceneStatus.COVER_PENDING, "placeholder cover", delay=45.0)
     assert apply_outcome(queue, job, custom, POLICY, now=T0 + 300).delay == 45.0
     job = queue.get(now=T0 + 345)
     assert job is not None and job.waits == 2
-    action = apply_outcome(queue, job, Outcome.wait("NotScannedYet", "x"), POLICY, now=T0 + 345)
+    action = apply_outcome(queue, job, Outcome(SceneStatus.NOT_SCANNED, "x"), POLICY, now=T0 + 345)
     assert action.name == "failed"  # max_waits reached: no endless circling
     assert queue.failed.list()[0].message.startswith("still waiting after 2 waits")
 
 
-def test_failed_goes_to_the_failed_list_with_its_class(queue: WorkQueueStore) -> None:
+def test_failed_goes_to_the_failed_list_with_its_status(queue: WorkQueueStore) -> None:
     job = _claim(queue)
-    outcome = Outcome.failed("OutsideLibraries", "/x is outside your Plex libraries")
+    outcome = Outcome(SceneStatus.OUTSIDE_LIBRARIES, "/x is outside your Plex libraries")
     assert apply_outcome(queue, job, outcome, POLICY, now=T0).name == "failed"
     (entry,) = queue.failed.list()
-    assert (entry.scene_id, entry.reason_class, entry.attempts) == (7, "OutsideLibraries", 1)
+    assert (entry.scene_id, entry.reason_class, entry.attempts) == (7, "outside_libraries", 1)
     assert entry.message == "/x is outside your Plex libraries"
 
 
 def test_blocked_releases_the_job_untouched(queue: WorkQueueStore) -> None:
     job = _claim(queue)
-    action = apply_outcome(queue, job, Outcome.blocked("PlexAuthError", "401"), POLICY, now=T0)
+    blocked = Outcome(SceneStatus.TOKEN_REJECTED, "401")
+    action = apply_outcome(queue, job, blocked, POLICY, now=T0)
     assert action.name == "released"
     (item,) = queue.items()
     assert (item.state, item.attempts, item.waits, item.ready_at) == ("queued", 0, 0, T0)
@@ -124,10 +133,14 @@ def test_an_outcome_for_a_scene_no_longer_in_flight_changes_nothing(
 ) -> None:
     job = _claim(queue)
     queue.drop(7)
-    for outcome in (Outcome.retry("X", "y"), Outcome.wait("X", "y"), Outcome.blocked("X", "y")):
+    for outcome in (
+        Outcome(SceneStatus.UNEXPECTED, "y"),
+        Outcome(SceneStatus.NOT_SCANNED, "y"),
+        Outcome(SceneStatus.PLEX_UNREACHABLE, "y"),
+    ):
         assert apply_outcome(queue, job, outcome, POLICY, now=T0).name == "gone"
     # done() cannot tell "gone" from "finished": a synced scene counts as done either way.
-    assert apply_outcome(queue, job, Outcome.synced(), POLICY, now=T0).name == "done"
+    assert apply_outcome(queue, job, SYNCED, POLICY, now=T0).name == "done"
     assert queue.items() == [] and queue.failed.count() == 0
 
 
@@ -152,67 +165,93 @@ def test_jitter_spreads_retries() -> None:
 
 
 @pytest.mark.parametrize(
-    ("error", "kind"),
+    ("error", "status", "treatment"),
     [
-        (PlexServerDown("down"), "blocked"),
-        (PlexAuthError("401"), "blocked"),
-        (PlexTransient("503"), "retry"),
-        (PlexNotFound("404"), "retry"),
-        (StashUnavailable("refused"), "retry"),
-        (ConfigError("bad"), "failed"),
-        (KeyError("title"), "retry"),
+        (PlexServerDown("down"), SceneStatus.PLEX_UNREACHABLE, Treatment.BLOCK),
+        (PlexAuthError("401"), SceneStatus.TOKEN_REJECTED, Treatment.BLOCK),
+        (ConfigError("bad"), SceneStatus.SETTINGS_UNUSABLE, Treatment.BLOCK),
+        (PlexTransient("503"), SceneStatus.PLEX_ERROR, Treatment.RETRY),
+        (PlexNotFound("404"), SceneStatus.ITEM_GONE, Treatment.RETRY),
+        (PlexBadRequest("400"), SceneStatus.PLEX_REFUSED, Treatment.FAIL),
+        (StashUnavailable("refused"), SceneStatus.STASH_UNAVAILABLE, Treatment.RETRY),
+        (StashQueryError(422, ["unknown field"]), SceneStatus.STASH_ERROR, Treatment.RETRY),
+        (StashAuthError("401"), SceneStatus.STASH_ERROR, Treatment.RETRY),
+        (LockTimeout("held"), SceneStatus.ERROR, Treatment.FAIL),
+        (KeyError("title"), SceneStatus.UNEXPECTED, Treatment.RETRY),
     ],
 )
-def test_errors_map_to_outcomes_by_class(error: Exception, kind: str) -> None:
+def test_errors_map_to_statuses_by_class(
+    error: Exception, status: SceneStatus, treatment: Treatment
+) -> None:
     outcome = Outcome.from_error(error)
-    assert outcome.kind == kind and outcome.reason_class == type(error).__name__
+    assert outcome.status is status and outcome.treatment is treatment
+    # only a Plex 5xx and Stash not answering count toward an outage
+    outage = isinstance(error, PlexTransient) or type(error) is StashUnavailable
+    assert outcome.is_outage == outage
 
 
-def test_unknown_kinds_are_refused() -> None:
-    with pytest.raises(ValueError, match="unknown outcome kind 'done'"):
-        Outcome("done")
+def test_an_unclassified_error_keeps_its_class_in_the_stored_message_only() -> None:
+    outcome = Outcome.from_error(KeyError("title"))
+    assert outcome.message == "KeyError: 'title'" and outcome.status.phrase == "unexpected error"
 
 
-def _kinds(outcomes: dict[int, Outcome]) -> list[str]:
-    return [outcomes[sid].kind for sid in sorted(outcomes)]
+def test_a_refusal_of_a_request_the_whole_batch_shared_is_retried() -> None:
+    outcome = Outcome.from_error(PlexBadRequest("400 on the multi-fetch"), whole_batch=True)
+    assert outcome.status is SceneStatus.PLEX_REFUSED and outcome.treatment is Treatment.RETRY
+    assert Outcome.from_error(PlexServerDown("x"), whole_batch=True).treatment is Treatment.BLOCK
+
+
+def test_an_outcome_needs_a_status() -> None:
+    with pytest.raises(TypeError, match="SceneStatus"):
+        Outcome("done")  # type: ignore[arg-type]
+
+
+def _streak(order: list[int], outcomes: dict[int, Outcome], streak: OutageStreak) -> list[str]:
+    """What the step does with one batch: see each outcome in order (stop at a trip), then
+    settle; the treatments in scene order."""
+    streak.see_all(outcomes[sid] for sid in order)
+    result = streak.settle(outcomes)
+    return [result[sid].treatment.value for sid in sorted(result)]
 
 
 def test_a_streak_of_outage_retries_blocks_the_batch_without_spending_attempts() -> None:
-    from worker.outcomes import TRANSIENT_STREAK, transient_outage
+    from worker.outcomes import TRANSIENT_STREAK
 
-    down = Outcome.retry("PlexTransient", "503")
-    batch = {sid: down for sid in range(1, TRANSIENT_STREAK + 1)}
-    batch[99] = Outcome.failed("PlexBadRequest", "400")  # a scene's own fault stays its own
-    result, streak = transient_outage(sorted(batch), batch, 0)
-    assert _kinds(result) == ["blocked"] * TRANSIENT_STREAK + ["failed"]
-    assert streak == TRANSIENT_STREAK
+    batch = {sid: PLEX_503 for sid in range(1, TRANSIENT_STREAK + 1)}
+    batch[99] = Outcome(SceneStatus.PLEX_REFUSED, "400")  # a scene's own fault stays its own
+    streak = OutageStreak()
+    assert _streak(sorted(batch), batch, streak) == ["block"] * TRANSIENT_STREAK + ["fail"]
+    assert streak.count == TRANSIENT_STREAK and streak.tripped
 
 
 def test_one_scene_short_of_the_streak_or_a_success_between_stays_a_retry() -> None:
-    from worker.outcomes import TRANSIENT_STREAK, transient_outage
+    from worker.outcomes import TRANSIENT_STREAK
 
-    down = Outcome.retry("StashUnavailable", "reset")
+    down = Outcome(SceneStatus.STASH_UNAVAILABLE, "reset")
     short = {sid: down for sid in range(1, TRANSIENT_STREAK)}
-    result, streak = transient_outage(sorted(short), short, 0)
-    assert _kinds(result) == ["retry"] * (TRANSIENT_STREAK - 1) and streak == TRANSIENT_STREAK - 1
+    streak = OutageStreak()
+    assert _streak(sorted(short), short, streak) == ["retry"] * (TRANSIENT_STREAK - 1)
+    assert streak.count == TRANSIENT_STREAK - 1
     # ... but the streak carries over to the next batch of the same run
-    result, _ = transient_outage([50], {50: down}, streak)
-    assert _kinds(result) == ["blocked"]
-    mixed = {1: down, 2: down, 3: Outcome.synced(), 4: down, 5: down, 6: down}
-    result, streak = transient_outage(sorted(mixed), mixed, 2)
-    assert _kinds(result).count("retry") == 5 and streak == 3
-    # other retry classes (a deterministic 500 is PlexTransient; a gone key is not) say nothing
-    other = {sid: Outcome.retry("PlexNotFound", "404") for sid in range(1, 10)}
-    assert _kinds(transient_outage(sorted(other), other, 0)[0]) == ["retry"] * 9
+    assert _streak([50], {50: down}, streak) == ["block"]
+    mixed = {1: down, 2: down, 3: SYNCED, 4: down, 5: down, 6: down}
+    streak = OutageStreak()
+    streak.count = 2
+    assert _streak(sorted(mixed), mixed, streak).count("retry") == 5 and streak.count == 3
+    # other retry statuses (a deterministic 500 is a Plex error; a gone key is not) say nothing
+    other = {sid: Outcome(SceneStatus.ITEM_GONE, "404") for sid in range(1, 10)}
+    assert _streak(sorted(other), other, OutageStreak()) == ["retry"] * 9
+    # nor does a scene that never reached Plex (not pushed) end a streak
+    streak = OutageStreak()
+    skipped = {1: down, 2: down, 3: Outcome(SceneStatus.NOT_ORGANIZED), 4: down}
+    _streak(sorted(skipped), skipped, streak)
+    assert streak.count == 3
 
 
 def test_a_blocked_outcome_blocks_the_batch_s_outage_retries_too() -> None:
-    from worker.outcomes import transient_outage
-
     batch = {
-        1: Outcome.retry("PlexTransient", "truncated answer"),
-        2: Outcome.blocked("PlexServerDown", "refused"),
-        3: Outcome.retry("PlexNotFound", "404"),
+        1: Outcome(SceneStatus.PLEX_ERROR, "truncated answer"),
+        2: Outcome(SceneStatus.PLEX_UNREACHABLE, "refused"),
+        3: Outcome(SceneStatus.ITEM_GONE, "404"),
     }
-    result, _ = transient_outage([1, 2, 3], batch, 0)
-    assert _kinds(result) == ["blocked", "blocked", "retry"]
+    assert _streak([1, 2, 3], batch, OutageStreak()) == ["block", "block", "retry"]

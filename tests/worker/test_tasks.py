@@ -125,14 +125,28 @@ def test_status_shows_queue_failures_circuit_and_last_run(world: Sandbox) -> Non
     queue = result.output["queue"]
     assert (queue["queued"], queue["due"], queue["failed"], queue["in_flight"]) == (1, 0, 1, 0)
     assert queue["failed_recent"][0]["scene_id"] == 2
-    assert queue["failed_recent"][0]["reason_class"] == "OutsideLibraries"
+    assert queue["failed_recent"][0]["reason_class"] == "outside_libraries"
+    assert queue["failed_recent"][0]["reason"] == "outside every Plex library"
     assert queue["circuit"]["open"] is True
     assert queue["last_run"]["synced"] == 1 and queue["last_run"]["failed"] == 1
     info = result.messages("info")
     assert any(line.startswith("Queue: 1 queued (0 due), 0 in flight") for line in info)
-    assert any(line.startswith("Failed scene 2 (1 attempts") for line in info)
+    warnings = result.messages("warning")
+    assert any(
+        m.startswith("Queue: 1 scene failed: outside every Plex library (1, e.g. 2")
+        for m in warnings
+    )
+    assert any(
+        m.startswith("Queue: 1 scene to be retried: Plex answered with an error (1, e.g. 1")
+        for m in info
+    )
     assert any(line.startswith("Last run (Stash2Plex: Process Queue") for line in info)
-    assert any("Plex circuit open since" in line for line in result.messages("warning"))
+    # the last run's failed scene is the queue's: its fix is given once
+    fixes = [line for line in info if line.startswith("Outside every Plex library: ")]
+    assert len(fixes) == 1
+    (circuit,) = [line for line in warnings if "Plex circuit open since" in line]
+    assert "Plex token rejected (Plex refused the token (HTTP 401))" in circuit
+    assert "PlexAuthError" not in result.stderr and "OutsideLibraries" not in result.stderr
     assert "plex_token" not in str(queue)
 
 
