@@ -13,12 +13,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from base.status import SceneStatus
 from doctor.result import FAIL, OK, WARN, CheckResult, setting_place
 from doctor.suggest import Suggestion, suggest_path_map
 from plex.matching import (
     IndexEntry,
     MatchResult,
-    MatchStatus,
     PathIndexView,
     SceneFiles,
     SectionLocations,
@@ -65,18 +65,18 @@ def count_results(results: dict[int, MatchResult]) -> dict[str, int]:
     not_found (inside a library, not indexed: not scanned yet), outside_sections, no_files."""
     counts: Counter[str] = Counter()
     for result in results.values():
-        if result.status is MatchStatus.MATCHED:
+        if result.status is SceneStatus.MATCHED:
             counts["basename" if result.how == "basename" else "matched"] += 1
         else:
-            counts[result.status.value] += 1
+            counts[_KEYS.get(result.status, result.status.value)] += 1
     keys = ("matched", "basename", "ambiguous", "not_found", "outside_sections", "no_files")
     return {key: counts.get(key, 0) for key in keys}
 
 
 _WHY = {
-    MatchStatus.OUTSIDE_SECTIONS: "in no Plex library's folder",
-    MatchStatus.NOT_FOUND: "in a library folder but not in Plex yet",
-    MatchStatus.AMBIGUOUS: "ambiguous",
+    SceneStatus.OUTSIDE_LIBRARIES: "in no Plex library's folder",
+    SceneStatus.NOT_SCANNED: "in a library folder but not in Plex yet",
+    SceneStatus.AMBIGUOUS: "ambiguous",
 }
 _MARK_LEN = len("[WARN] ")
 _FIX_ARROW = len(" → Fix: ")
@@ -90,9 +90,9 @@ def _shown(scene: SceneFiles, result: MatchResult, path_map: PathMap) -> str:
     path = scene.files[0][0] if scene.files else ""
     mapped = path_map.to_plex(path)
     text = f"scene {scene.scene_id} {path!r}"
-    if mapped != path and result.status is MatchStatus.OUTSIDE_SECTIONS:
+    if mapped != path and result.status is SceneStatus.OUTSIDE_LIBRARIES:
         text += f" → {mapped!r}"  # the path no library's folder holds
-    if result.status is MatchStatus.AMBIGUOUS:
+    if result.status is SceneStatus.AMBIGUOUS:
         items = len({(c.section_id, c.rating_key) for c in result.candidates})
         text += f" ({items} Plex items match)" if items > 1 else " (claimed by another scene)"
     return text
@@ -102,7 +102,7 @@ def _example(scene: SceneFiles, result: MatchResult, path_map: PathMap) -> tuple
     """(info text, debug text) of one miss: Plex item keys only in the debug text."""
     shown = _shown(scene, result, path_map)
     why = _WHY.get(result.status, result.status.value)
-    full = f" ({result.reason})" if result.status is MatchStatus.AMBIGUOUS else ""
+    full = f" ({result.reason})" if result.status is SceneStatus.AMBIGUOUS else ""
     return f"{shown}: {why}", f"{shown}: {why}{full}"
 
 
@@ -154,13 +154,13 @@ def preview_matching(
     counts = count_results(results)
     preview = Preview(counts, chosen=chosen)
     by_id = {s.scene_id: s for s in scenes}
-    misses = [r for r in results.values() if r.status is not MatchStatus.MATCHED]
-    order = (MatchStatus.OUTSIDE_SECTIONS, MatchStatus.NOT_FOUND, MatchStatus.AMBIGUOUS)
+    misses = [r for r in results.values() if r.status is not SceneStatus.MATCHED]
+    order = (SceneStatus.OUTSIDE_LIBRARIES, SceneStatus.NOT_SCANNED, SceneStatus.AMBIGUOUS)
     misses.sort(key=lambda r: (order.index(r.status) if r.status in order else 9, r.scene_id))
     shown = [
         _example(by_id[r.scene_id], r, path_map)
         for r in misses
-        if r.status is not MatchStatus.NO_FILES
+        if r.status is not SceneStatus.NO_FILES
     ][:EXAMPLES]
     preview.examples = [text for text, _ in shown]
     preview.debug = [f"Matching preview example: {full}" for _, full in shown]
@@ -217,7 +217,7 @@ def _reason_results(
     counts: dict[str, int],
     with_files: int,
     preview: Preview,
-    examples: dict[MatchStatus, list[str]],
+    examples: dict[SceneStatus, list[str]],
     mapped: bool,
 ) -> list[CheckResult]:
     """One line per reason sampled scenes miss: the count, what it means, examples, the fix."""
@@ -227,7 +227,7 @@ def _reason_results(
     status = FAIL if not matched_any and not suggested else WARN
     results = []
 
-    def reason(name: str, kind: MatchStatus, line: str, fix: str, level: str) -> None:
+    def reason(name: str, kind: SceneStatus, line: str, fix: str, level: str) -> None:
         shown = examples.get(kind, [])
         details: dict[str, object] = {"count": counts[_KEYS[kind]], "examples": shown}
         text = _with_examples(line, shown, fix)
@@ -240,7 +240,7 @@ def _reason_results(
         path = "Stash's path (path_map applied)" if mapped else "Stash's path"
         reason(
             "outside",
-            MatchStatus.OUTSIDE_SECTIONS,
+            SceneStatus.OUTSIDE_LIBRARIES,
             f"{outside} of {with_files} sampled scenes are outside every Plex library: {path} "
             "is in no library's folder",
             _outside_fix(suggested, preview.chosen),
@@ -250,7 +250,7 @@ def _reason_results(
     if not_found and (not matched_any or not_found > NOT_SCANNED_SHARE * with_files):
         reason(
             "not_scanned",
-            MatchStatus.NOT_FOUND,
+            SceneStatus.NOT_SCANNED,
             f"{not_found} of {with_files} sampled scenes are in a Plex library's folder but "
             "not in Plex yet (not scanned)",
             "scan the library in Plex (Plex Web → the library → Scan Library Files)",
@@ -259,7 +259,7 @@ def _reason_results(
     if counts["ambiguous"]:
         reason(
             "ambiguous",
-            MatchStatus.AMBIGUOUS,
+            SceneStatus.AMBIGUOUS,
             f"{counts['ambiguous']} sampled scenes are ambiguous: more than one Plex item could "
             "be theirs",
             "ambiguous scenes are never written: each names its candidates when synced",
@@ -268,10 +268,11 @@ def _reason_results(
     return results
 
 
+# The preview's own count names (in Health Check's JSON details), by matching status.
 _KEYS = {
-    MatchStatus.OUTSIDE_SECTIONS: "outside_sections",
-    MatchStatus.NOT_FOUND: "not_found",
-    MatchStatus.AMBIGUOUS: "ambiguous",
+    SceneStatus.OUTSIDE_LIBRARIES: "outside_sections",
+    SceneStatus.NOT_SCANNED: "not_found",
+    SceneStatus.AMBIGUOUS: "ambiguous",
 }
 
 

@@ -23,7 +23,6 @@ __all__ = [
     "Candidate",
     "IndexEntry",
     "MatchResult",
-    "MatchStatus",
     "PathIndexView",
     "SceneFiles",
     "SectionLocations",
@@ -42,17 +41,6 @@ MATCH_STATUSES = (
     SceneStatus.AMBIGUOUS,
     SceneStatus.NO_FILES,
 )
-
-
-class MatchStatus:
-    """The former names of matching's statuses, for callers not yet using `SceneStatus`
-    (`doctor/preview.py`): the same members, nothing else."""
-
-    MATCHED = SceneStatus.MATCHED
-    NOT_FOUND = SceneStatus.NOT_SCANNED
-    OUTSIDE_SECTIONS = SceneStatus.OUTSIDE_LIBRARIES
-    AMBIGUOUS = SceneStatus.AMBIGUOUS
-    NO_FILES = SceneStatus.NO_FILES
 
 
 @dataclass(frozen=True)
