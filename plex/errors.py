@@ -137,12 +137,15 @@ def translate_error(
         error = _from_status(status, where, detail)
     elif isinstance(exc, requests.exceptions.SSLError):
         error = PlexServerDown(
-            f"Plex TLS handshake failed{where} ({type(exc).__name__}); for a self-signed "
-            "certificate enable plex_skip_tls_verify"
+            f"Plex TLS handshake failed{where}; for a self-signed certificate enable "
+            "plex_skip_tls_verify"
         )
     elif isinstance(exc, requests.Timeout):
         # ConnectTimeout is also a ConnectionError: test Timeout first to say which it was.
-        error = PlexServerDown(f"Plex did not answer in time ({type(exc).__name__}{where})")
+        if isinstance(exc, requests.ConnectTimeout):
+            error = PlexServerDown(f"Plex did not accept the connection in time{where}")
+        else:
+            error = PlexServerDown(f"Plex did not answer in time (read timeout{where})")
     elif isinstance(
         exc,
         (
@@ -152,9 +155,11 @@ def translate_error(
             requests.exceptions.URLRequired,
         ),
     ):
-        error = ConfigError(f"plex_url is not a usable URL ({type(exc).__name__}{where})")
+        error = ConfigError(
+            f"plex_url is not a usable URL{where}: it must look like http://host:32400"
+        )
     elif isinstance(exc, requests.ConnectionError):
-        error = PlexServerDown(f"cannot reach Plex ({type(exc).__name__}{where})")
+        error = PlexServerDown(f"cannot reach Plex (connection refused or cut{where})")
     elif isinstance(exc, ET.ParseError):
         error = PlexTransient(f"Plex sent unreadable XML{where}; will retry later")
     elif isinstance(exc, TypeError):

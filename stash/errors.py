@@ -78,7 +78,7 @@ def _is_requests_error(exc: BaseException) -> str | None:
     if isinstance(exc, (rex.ChunkedEncodingError, rex.ContentDecodingError)):
         return "broken response"
     if isinstance(exc, rex.RequestException):
-        return type(exc).__name__
+        return "request failed"
     return None
 
 
@@ -101,12 +101,12 @@ def translate(
     if isinstance(exc, ConnectionRefusedError):
         return StashUnavailable("Stash unreachable: connection refused")
     if isinstance(exc, (ConnectionError, OSError)):
-        return StashUnavailable(f"Stash unreachable: {type(exc).__name__}")
+        return StashUnavailable("Stash unreachable: connection failed")
     if status is not None:
         return from_status(status, messages)
     http_client = sys.modules.get("http.client")
     if http_client is not None and isinstance(exc, http_client.HTTPException):
-        return StashUnavailable(f"Stash unreachable: {type(exc).__name__}")
+        return StashUnavailable("Stash unreachable: it broke off its answer")
     if isinstance(exc, ValueError):  # undecodable JSON body
         return StashUnavailable("Stash sent an unreadable response")
-    return StashUnavailable(f"Stash request failed ({type(exc).__name__})")
+    return StashUnavailable("Stash request failed with an unexpected error")

@@ -58,7 +58,10 @@ def _add_queue(ctx: Context, status: dict[str, object]) -> None:
     try:
         status["queue"] = queue_status(ctx.ensure_data_dir())
     except (sqlite3.Error, OSError) as exc:
-        status["queue_error"] = f"the queue cannot be read: {type(exc).__name__}: {exc}"
+        status["queue_error"] = (
+            f"the queue cannot be read right now ({exc}); try again once the running task "
+            "has finished"
+        )
 
 
 def _add_reconciliation(ctx: Context, status: dict[str, object], settings: object) -> None:
