@@ -1,7 +1,7 @@
 """The drain loop: one worker run from lock to summary (SPEC §2.2-§2.3, docs/worker.md).
 
 Order: worker lock (a second worker exits at once) → wake marker deleted → settings (and
-their snapshot) → reconciliation seam → in-flight scenes of a killed run put back → due
+their snapshot) → a due automatic reconciliation → in-flight scenes of a killed run put back → due
 inbox rows moved into the queue (entity rows as their scenes, worker/expand.py) → per batch:
 claim, fetch the scenes from Stash in one request, hand them to the Plex step, one outcome
 switch per scene, inbox moved again (so an edit made meanwhile marks its scene dirty:
