@@ -145,7 +145,7 @@ def run_demo(
         say(
             f"{PROCESS_QUEUE}: {len(workers)} job(s) ({max(len(workers) - 1, 0)} continuation(s)), "
             f"{sum(run.duration_s for run in workers):.1f} s; "
-            + ", ".join(f"{name} {count:,}" for name, count in totals.items())
+            + ", ".join(f"{name.replace('_', ' ')} {count:,}" for name, count in totals.items())
         )
         say(f"  still waiting: {fmt_counts(waiting) or 'none'}")
         say(f"  failed (permanent): {fmt_counts(failed) or 'none'}")
