@@ -21,11 +21,11 @@ from sync_queue.inbox import Inbox
 from sync_queue.jobs import FailedEntry, WorkItem
 from sync_queue.workqueue import WorkQueue
 from worker.summary import (
-    EXAMPLES_KEPT,
     FAILED,
     NOT_PUSHED,
     RETRYING,
     WAITING,
+    add_to_groups,
     fate_lines,
     read_last_run,
 )
@@ -90,17 +90,11 @@ def queue_status(data_dir: Path, now: float | None = None) -> dict[str, object]:
 def _by_reason(items: Iterable[WorkItem], failed: Iterable[FailedEntry]) -> list[dict[str, object]]:
     """Queued scenes waiting or to be retried, and the failed list, grouped by fate and
     reason (the `RunSummary.not_synced` shape; examples are scene ids)."""
-    groups: dict[tuple[str, str], dict[str, object]] = {}
+    groups: list[dict[str, object]] = []
 
     def add(fate: str, stored: str | None, scene_id: int) -> None:
         status = read_status(stored) or SceneStatus.UNEXPECTED
-        group = groups.setdefault(
-            (fate, status.value), {"fate": fate, "reason": status.value, "count": 0, "examples": []}
-        )
-        group["count"] = int(group["count"]) + 1  # type: ignore[call-overload]
-        examples = group["examples"]
-        if isinstance(examples, list) and len(examples) < EXAMPLES_KEPT:
-            examples.append({"id": scene_id, "title": ""})
+        add_to_groups(groups, fate, status, {"id": scene_id, "title": ""})
 
     for item in items:
         if item.wait_reason:
@@ -109,7 +103,7 @@ def _by_reason(items: Iterable[WorkItem], failed: Iterable[FailedEntry]) -> list
             add(RETRYING, item.last_error_class, item.scene_id)
     for entry in failed:
         add(FAILED, entry.reason_class, entry.scene_id)
-    return list(groups.values())
+    return groups
 
 
 def _words(stored: object) -> str:

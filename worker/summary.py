@@ -35,6 +35,7 @@ __all__ = [
     "STOP_TIME_SLICE",
     "WAITING",
     "RunSummary",
+    "add_to_groups",
     "fate_lines",
     "read_last_run",
     "save_last_run",
@@ -68,6 +69,23 @@ def _fate(action: oc.Action) -> str | None:
     if name in (oc.DONE, oc.RERUN):
         return None if action.outcome.status.pushed else NOT_PUSHED
     return {oc.WAITING: WAITING, oc.RETRIED: RETRYING, oc.FAILED: FAILED}.get(name)
+
+
+def add_to_groups(
+    groups: list[dict[str, object]], fate: str, status: SceneStatus, example: dict[str, object]
+) -> None:
+    """Count one scene in `groups` (the `RunSummary.not_synced` shape): in its (fate, reason)
+    group, created at the end when new, with `example` kept while fewer than `EXAMPLES_KEPT`."""
+    for group in groups:
+        if group["fate"] == fate and group["reason"] == status.value:
+            break
+    else:
+        group = {"fate": fate, "reason": status.value, "count": 0, "examples": []}
+        groups.append(group)
+    group["count"] = int(group["count"]) + 1  # type: ignore[call-overload]
+    examples = group["examples"]
+    if isinstance(examples, list) and len(examples) < EXAMPLES_KEPT:
+        examples.append(example)
 
 
 @dataclass
@@ -154,24 +172,7 @@ class RunSummary:
         if len(self.touched) < FEW:
             self.touched.append({**example, "fate": fate or status.value, "reason": status.value})
         if fate is not None:
-            group = self._group(fate, status)
-            group["count"] = int(group["count"]) + 1  # type: ignore[call-overload]
-            examples = group["examples"]
-            if isinstance(examples, list) and len(examples) < EXAMPLES_KEPT:
-                examples.append(example)
-
-    def _group(self, fate: str, status: SceneStatus) -> dict[str, object]:
-        for group in self.not_synced:
-            if group["fate"] == fate and group["reason"] == status.value:
-                return group
-        group: dict[str, object] = {
-            "fate": fate,
-            "reason": status.value,
-            "count": 0,
-            "examples": [],
-        }
-        self.not_synced.append(group)
-        return group
+            add_to_groups(self.not_synced, fate, status, example)
 
     def lines(self) -> list[tuple[str, str]]:
         """The summary as (level, line) pairs: the counts, the scenes when there were few,
