@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from base.datadir import ensure_data_dir
-from base.errors import ConfigError
 from runtime.invocation import Invocation
 from stash.log import StashLog
 
@@ -89,12 +88,9 @@ class Context:
 
     def config(self) -> Stash2PlexConfig:
         """The validated config. Raises ConfigError when plex_url/plex_token are unusable."""
-        resolved = self.resolved_settings()
-        if resolved.config is None:
-            from validation.config import config_error_message
+        from validation.config import require_config
 
-            raise ConfigError(config_error_message(resolved))
-        return resolved.config
+        return require_config(self.resolved_settings())
 
     def _refresh_snapshot(self, resolved: ResolvedSettings) -> None:
         from validation.snapshot import write_snapshot

@@ -48,6 +48,7 @@ __all__ = [
     "config_error_message",
     "load_config",
     "redacted_values",
+    "require_config",
     "resolve_settings",
     "split_list",
 ]
@@ -347,7 +348,11 @@ def load_config(raw: Mapping[str, object], warn: Callable[[str], None]) -> Stash
 
     Raises ConfigError when plex_url or plex_token is missing or invalid.
     """
-    resolved = resolve_settings(raw, warn)
+    return require_config(resolve_settings(raw, warn))
+
+
+def require_config(resolved: ResolvedSettings) -> Stash2PlexConfig:
+    """`resolved.config`; ConfigError naming what is missing or invalid when there is none."""
     if resolved.config is None:
         raise ConfigError(config_error_message(resolved))
     return resolved.config
