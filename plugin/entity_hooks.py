@@ -20,14 +20,11 @@ records nothing; absent `inputFields` means "unknown" and is recorded. A bulk en
 
 from __future__ import annotations
 
-import time
-
 from base.errors import InvocationError
 from base.record import Record
-from plugin.hooks import as_id, due_after_recording
+from plugin.hooks import as_id, wake_after_recording
 from runtime.context import Context
 from runtime.invocation import HookEvent
-from runtime.wakeup import wake_if_due
 
 TYPE_CHECKING = False  # typing costs a hook process milliseconds
 if TYPE_CHECKING:
@@ -154,9 +151,7 @@ def handle_entity_hook(ctx: Context) -> dict[str, object]:
             ctx.log.debug(f"{event.trigger}: recorded {plan.entity}(s) {plan.ids[:20]}")
         else:
             ctx.log.debug(f"{event.trigger}: nothing to record: {plan.ignored}")
-        now = time.time()
-        due = due_after_recording(ctx, snapshot, inbox, now)
-        woke = wake_if_due(ctx, due, backoff=True, snapshot=snapshot, now=now)
+        woke = wake_after_recording(ctx, snapshot, inbox)
     finally:
         inbox.close()
     if woke is not None:

@@ -33,6 +33,7 @@ __all__ = [
     "handle_scene_hook",
     "record_event",
     "scene_ids_of",
+    "wake_after_recording",
 ]
 
 DESTROY = "Scene.Destroy.Post"
@@ -125,6 +126,14 @@ def due_after_recording(ctx: Context, snapshot: Snapshot, inbox: Inbox, now: flo
     return due
 
 
+def wake_after_recording(ctx: Context, snapshot: Snapshot, inbox: Inbox) -> str | None:
+    """Both hooks' wake-up rule once their work is recorded (hooks honour the back-off after
+    a failed request): what the wake-up did, or None when nothing is due."""
+    now = time.time()
+    due = due_after_recording(ctx, snapshot, inbox, now)
+    return wake_if_due(ctx, due, backoff=True, snapshot=snapshot, now=now)
+
+
 def handle_scene_hook(ctx: Context) -> dict[str, object]:
     """Handler of Scene.Create/Update/Destroy.Post: `{"hook": trigger, "scene_ids": [...]}`."""
     event = ctx.invocation.hook
@@ -141,9 +150,7 @@ def handle_scene_hook(ctx: Context) -> dict[str, object]:
     try:
         ids = record_event(ctx.data_dir, event, inbox)
         ctx.log.debug(f"{event.trigger}: recorded scene(s) {_preview(ids)}")
-        now = time.time()
-        due = due_after_recording(ctx, snapshot, inbox, now)
-        woke = wake_if_due(ctx, due, backoff=True, snapshot=snapshot, now=now)
+        woke = wake_after_recording(ctx, snapshot, inbox)
     finally:
         inbox.close()
     if woke is not None:
