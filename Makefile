@@ -27,8 +27,9 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Two workers: CI and developers have 2 cores, and the suite waits on subprocesses and servers.
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # The whole suite at full size (STASH2PLEX_CHAOS=1), then the table of what it measured.
 CHAOS_RESULTS := .chaos/results.jsonl
