@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from base.about import PLUGIN_DESCRIPTION, PLUGIN_NAME, __version__
+from base.about import PLUGIN_DESCRIPTION, PLUGIN_NAME, PLUGIN_URL, __version__
 from plugin.dispatch import hook_routes, task_routes
 from validation.settings_table import SETTINGS, default_text, manifest_description
 
@@ -45,6 +45,7 @@ def render_manifest() -> str:
         f"name: {PLUGIN_NAME}",
         f"description: {_q(PLUGIN_DESCRIPTION)}",
         f"version: {_q(__version__)}",
+        f"url: {_q(PLUGIN_URL)}",
         "exec:",
         "  - python",
         f"  - {_q('{pluginDir}/' + ENTRY_SCRIPT)}",

@@ -5,6 +5,9 @@ files at its root, deterministic entry order, timestamps and permissions, and wi
 sandbox, caches or any extra `.yml` (Stash would try to load it as a plugin). index.yml is
 the one-entry package list Stash's plugin manager reads (reference/stash.md §9).
 Usage: python scripts/package.py [--out dist] [--version V] [--date "YYYY-MM-DD HH:MM:SS"]
+       [--release-tag vX.Y.Z] [--url https://...]
+A release build (`--release-tag`, the release workflow) refuses a tag other than
+`v<base/about.py __version__>`: the version has that one home.
 """
 
 from __future__ import annotations
@@ -30,7 +33,9 @@ __all__ = [
     "PLUGIN_PACKAGES",
     "ZIP_NAME",
     "Build",
+    "ReleaseTagMismatch",
     "build",
+    "check_release_tag",
     "collect_files",
     "render_index",
 ]
@@ -104,7 +109,30 @@ def collect_files(root: Path = ROOT) -> list[tuple[Path, str]]:
     return sorted(((path, name) for name, path in found.items()), key=lambda item: item[1])
 
 
-def _zip_bytes(files: list[tuple[Path, str]]) -> bytes:
+class ReleaseTagMismatch(Exception):
+    """A release tag that is not `v` + the plugin's version."""
+
+
+def check_release_tag(tag: str, version: str) -> None:
+    """Raise ReleaseTagMismatch unless `tag` is exactly `v<version>`."""
+    if tag.strip() != f"v{version}":
+        raise ReleaseTagMismatch(
+            f"The tag {tag.strip()!r} does not match the plugin's version {version} "
+            f"(base/about.py): tag the release v{version}, or change __version__ first."
+        )
+
+
+def _with_url(manifest: bytes, url: str) -> bytes:
+    """The manifest with its `url:` line pointing at `url` (the publishing repository)."""
+    text = manifest.decode("utf-8")
+    line = f"url: {_q(url)}"
+    text, count = re.subn(r"^url:.*$", line, text, count=1, flags=re.MULTILINE)
+    if count == 0:
+        raise SystemExit(f"{MANIFEST_NAME} has no url: line to set")
+    return text.encode("utf-8")
+
+
+def _zip_bytes(files: list[tuple[Path, str]], url: str | None = None) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path, name in files:
@@ -112,7 +140,10 @@ def _zip_bytes(files: list[tuple[Path, str]]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3  # unix, so the permissions above are honoured
-            archive.writestr(info, path.read_bytes())
+            data = path.read_bytes()
+            if url is not None and name == MANIFEST_NAME:
+                data = _with_url(data, url)
+            archive.writestr(info, data)
     return buffer.getvalue()
 
 
@@ -188,14 +219,16 @@ def build(
     *,
     version: str | None = None,
     date: str | None = None,
+    url: str | None = None,
 ) -> Build:
-    """Write a fresh zip and index.yml into `out_dir` (default `<root>/dist`)."""
+    """Write a fresh zip and index.yml into `out_dir` (default `<root>/dist`); `url` replaces
+    the manifest's `url:` inside the zip."""
     out_dir = Path(out_dir) if out_dir is not None else root / "dist"
     out_dir.mkdir(parents=True, exist_ok=True)
     files = collect_files(root)
     if not any(name == MANIFEST_NAME for _, name in files):
         raise SystemExit(f"{MANIFEST_NAME} is missing in {root}")
-    data = _zip_bytes(files)
+    data = _zip_bytes(files, url)
     zip_path = out_dir / ZIP_NAME
     tmp = zip_path.with_suffix(".zip.tmp")
     tmp.write_bytes(data)
@@ -220,8 +253,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "dist", help="output folder")
     parser.add_argument("--version", help="index version (default: manifest version-commit)")
     parser.add_argument("--date", help='UTC "YYYY-MM-DD HH:MM:SS" (default: last commit)')
+    parser.add_argument("--release-tag", help="a release: must be v<version>; index version = it")
+    parser.add_argument("--url", help="the manifest url: written into the zip")
     args = parser.parse_args(argv)
-    result = build(ROOT, args.out, version=args.version, date=args.date)
+    version = args.version
+    if args.release_tag is not None:
+        plugin_version = str(_plugin_metadata(ROOT)["version"])
+        try:
+            check_release_tag(args.release_tag, plugin_version)
+        except ReleaseTagMismatch as exc:
+            sys.stderr.write(f"{exc}\n")
+            return 2
+        version = version or plugin_version
+    result = build(ROOT, args.out, version=version, date=args.date, url=args.url)
     sys.stdout.write(
         f"{result.zip_path} ({len(result.files)} files, sha256 {result.sha256})\n"
         f"{result.index_path} (version {result.version}, date {result.date})\n"

@@ -21,7 +21,10 @@ SHARED_DIR = REPO_ROOT.parent / "shared"
 def shared_dir() -> Path:
     """`../shared/` beside the clone; skipped (one line) in a clone outside the workplace."""
     if not (SHARED_DIR / "SPEC.md").is_file():
-        pytest.skip("../shared/ is absent (clone outside the workplace)")
+        pytest.skip(
+            "needs the reference data folder ../shared beside the clone (real Plex responses,"
+            " Stash schemas, the spec); it is not part of the repository"
+        )
     return SHARED_DIR
 
 

@@ -71,8 +71,11 @@ def test_plugin_id_name_and_version(manifest: dict) -> None:
     assert isinstance(manifest["version"], str)
     assert re.fullmatch(r"\d+(\.\d+){0,2}", manifest["version"])  # CommunityScripts schema
     assert manifest["version"] == __version__
+    # One home for the version: pyproject reads it from base/about.py, never repeats it.
     pyproject = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    assert re.search(r'^version = "([^"]+)"', pyproject, re.MULTILINE).group(1) == __version__
+    assert not re.search(r'^version = "', pyproject, re.MULTILINE)
+    assert 'version = { attr = "base.about.__version__" }' in pyproject
+    assert manifest["url"].startswith("https://")
 
 
 def test_settings_follow_stash_rules_and_state_their_default(manifest: dict) -> None:
