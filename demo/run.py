@@ -4,9 +4,11 @@ Generates a library holding every case (SPEC §2.4/§2.5) as an earlier sync lef
 state seeded: demo/library.py), starts both emulators, and asks the Stash emulator to run
 "Reconcile Library (All)" with `runPluginTask`: Stash2Plex.py runs as Stash runs it, queues
 the gaps and wakes "Stash2Plex: Process Queue", which the emulator's job queue runs next
-(one job at a time, continuations included). Prints the gaps by type, what was queued, the
-worker's outcomes, the requests both servers saw and a before/after table, then checks
-that every matchable Plex item equals its scene. Exit status 1 when it does not.
+(one job at a time, continuations included). Shows three scenes before and after side by
+side, the log lines as Stash's log page shows them, then one live edit in Stash reaching
+Plex through the hook, and the totals: gaps by type, what was queued, the worker's outcomes,
+the requests both servers saw and a before/after table. It checks that every matchable Plex
+item equals its scene and that the edit arrived; exit status 1 when not.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from demo.report import (
     snapshot,
     worker_totals,
 )
+from demo.showcase import card, live_edit, pick_showcase, print_cards, print_stash_log
 from sandbox.world import Sandbox
 
 __all__ = ["PROCESS_QUEUE", "RECONCILE_ALL", "main", "run_demo"]
@@ -113,6 +116,26 @@ def _requests_lines(world: Sandbox) -> None:
         say(f"  and {fmt_counts(other)}")
 
 
+def _live_edit(world: Sandbox, picks: list[tuple[str, int]], errors: list[str]) -> bool:
+    """Rename one shown scene in Stash; True when its Plex item carries the new title."""
+    if not picks:
+        return False
+    label, scene_id = picks[0]
+    title = f"Renamed live in Stash ({scene_id})"
+    say()
+    say(f"A live edit: scene {scene_id} renamed in Stash to {title!r}")
+    first = len(world.runner.runs)
+    if not live_edit(world, scene_id, title, JOBS_TIMEOUT_S):
+        say(f"FAILED: the job queue was still busy after {JOBS_TIMEOUT_S:.0f} s")
+        return False
+    runs = [run for _, run in world.runner.runs[first:]]
+    errors.extend(f"{run.error}" for run in runs if run.error)
+    print_stash_log("Stash's log for the edit", runs)
+    shown = card(world, label, scene_id)
+    print_cards("In Plex moments later:", [shown])
+    return shown.rows[0][1] == shown.rows[0][2] == title and all(row[3] for row in shown.rows)
+
+
 def run_demo(
     scenes: int, seed: int, latency_ms: float, data_dir: Path, *, foreign: bool = False
 ) -> int:
@@ -124,6 +147,8 @@ def run_demo(
     try:
         before = snapshot(world, data_dir)
         _intro(world, seed, latency_ms, before)
+        picks = pick_showcase(world)
+        print_cards("Before, three of them:", [card(world, *pick) for pick in picks])
         world.plex.log.clear()
         world.stash.log.clear()
         run_started = time.monotonic()
@@ -136,8 +161,12 @@ def run_demo(
         reconciles = world.runner.results(RECONCILE_ALL)
         workers = world.runner.results(PROCESS_QUEUE)
         errors = [f"{run.error}" for run in reconciles + workers if run.error]
+        print_stash_log("Stash's log (Settings → Logs)", [run for _, run in world.runner.runs])
+        print_cards("After:", [card(world, *pick) for pick in picks])
+        edit_ok = _live_edit(world, picks, errors)
 
         say()
+        say("Totals")
         for run in reconciles:
             _reconcile_lines(run.output)
         totals = worker_totals(workers)
@@ -157,7 +186,7 @@ def run_demo(
 
         check = after.check
         say()
-        if check.ok and not errors and reconciles:
+        if check.ok and not errors and reconciles and edit_ok:
             say(
                 f"OK: all {check.scenes:,} matchable scenes ({check.items:,} Plex items) carry "
                 f"their Stash metadata. Total {time.monotonic() - started:.1f} s."
@@ -165,6 +194,9 @@ def run_demo(
             return 0
         if not reconciles:
             say(f"FAILED: {RECONCILE_ALL} never ran")
+            return 1
+        if not edit_ok:
+            say("FAILED: the live edit did not reach Plex")
             return 1
         say(
             f"FAILED: {len(after.out_of_step):,} of {check.scenes:,} matchable scenes differ "

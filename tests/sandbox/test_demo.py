@@ -51,3 +51,16 @@ def test_the_demo_reconciles_syncs_and_checks_every_matchable_scene(
         assert f"{kind} " in out.split("Reconcile Library (All):", 1)[1].split("\n", 1)[0]
     assert "Stash2Plex: Process Queue: 1 job(s)" in out
     assert "OK: all " in out
+    # What a user reads: three scenes before (behind in Plex) and after (in step), Stash's
+    # log lines, and the live edit arriving in Plex through the hook.
+    before, after = out.split("\nBefore, three of them:\n", 1)[1].split("\nAfter:\n", 1)
+    assert before.count("  Scene ") == 3 and "≠" in before
+    after_cards = after.split("\nA live edit:", 1)[0]
+    assert after_cards.count("  Scene ") == 3 and "≠" not in after_cards.split("Stash's log")[0]
+    assert "Info    [Plugin / Stash2Plex] Reconciliation (all): 300 scene(s) checked" in out
+    edit = out.split("\nA live edit: scene ", 1)[1]
+    scene_id = edit.split(" ", 1)[0]
+    assert f'Info    [Plugin / Stash2Plex] Synced: {scene_id} "Renamed live in Stash' in edit
+    plex_after = edit.split("In Plex moments later:", 1)[1].split("\nTotals", 1)[0]
+    assert f"title       Renamed live in Stash ({scene_id})" in plex_after
+    assert "≠" not in plex_after
