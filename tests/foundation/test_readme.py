@@ -101,3 +101,20 @@ def test_outage_messages_quoted_in_troubleshooting_are_the_real_ones() -> None:
     too_long = str(_from_status(414, "", ""))
     assert too_long.startswith("Plex refused the request as too long (414")
     assert "`Plex refused the request as too long (414 ...)`" in text
+
+
+def test_the_first_run_checklist_names_real_settings_and_tasks() -> None:
+    """A renamed task or setting would leave the checklist leading new users nowhere."""
+    from plugin.dispatch import task_routes
+    from validation.settings_table import SETTINGS_BY_KEY
+
+    text = _readme().read_text(encoding="utf-8")
+    checklist = text.split("\n## First run\n", 1)[1].split("\n## ", 1)[0]
+    tasks = {route.name for route in task_routes()}
+    for task in ("Health Check", "Sync All Scenes"):
+        assert f"**{task}**" in checklist or f"Stash2Plex: {task}**" in checklist
+        assert task in tasks, task
+    for key in ("plex_url", "plex_token"):
+        assert f"(`{key}`)" in checklist and key in SETTINGS_BY_KEY
+        assert f"**{SETTINGS_BY_KEY[key].display_name}**" in checklist
+    assert "X-Plex-Token" in checklist  # how to find the token
