@@ -27,7 +27,7 @@ from typing import Any
 from base.errors import ConfigError, PlexError, PlexServerDown
 from reconciliation.detector import GapDetector, GapResult
 from reconciliation.drift import DriftCheck
-from reconciliation.enqueue import Enqueuer, queued_scene_ids
+from reconciliation.enqueue import Enqueuer, put_scenes, queued_scene_ids
 from reconciliation.plexdata import PlexBatch, RunMatcher
 from reconciliation.result import MAX_KEPT_GAPS, GapDetectionResult
 from reconciliation.scenes import (
@@ -114,6 +114,7 @@ class GapDetectionEngine:
         self._matcher: RunMatcher | None = None
         self._drift: DriftCheck | None = None
         self._scope = "all"
+        self._not_in_plex: set[int] = set()  # noted not in Plex and still absent
 
     # -- public --------------------------------------------------------------------------------
 
@@ -168,6 +169,9 @@ class GapDetectionEngine:
         result.plex_drift_report_only = result.plex_verified and drift.report_only
         self._report(_PLEX_SHARE)
         enqueuer = Enqueuer(self.queue, pending, result)
+        self._not_in_plex = set()
+        if result.plex_checked and bool(_setting(self.config, "ignore_not_in_plex", False)):
+            self._check_not_in_plex(result, enqueuer.pending)
         scenes = itertools.chain.from_iterable(pager.pages())
         chunks: Iterable[PlexBatch]
         if result.plex_checked:
@@ -207,8 +211,36 @@ class GapDetectionEngine:
             gaps += self.detector.detect_empty_metadata(chunk.scenes, chunk.plex_metadata)
         gaps += self.detector.detect_stale_syncs(chunk.scenes, sync_timestamps)
         if plex_checked and not bool(_setting(self.config, "reconcile_skip_missing", False)):
-            gaps += self.detector.detect_missing(chunk.scenes, sync_timestamps, chunk.matched_paths)
+            missing = self.detector.detect_missing(
+                chunk.scenes, sync_timestamps, chunk.matched_paths
+            )
+            # Noted as not in Plex and still absent: the user asked to leave them alone.
+            gaps += [g for g in missing if g.scene_id not in self._not_in_plex]
         return gaps
+
+    def _check_not_in_plex(self, result: GapDetectionResult, pending: set[int]) -> None:
+        """ignore_not_in_plex: queue the scenes the worker noted as not in Plex whose file
+        the refreshed index holds now (whatever the scope: Plex scanning a file by itself
+        does not touch the scene in Stash); remember the rest, left out of `missing`."""
+        from sync_queue.sync_state import SyncStateStore
+
+        if self.index is None:
+            return
+        with SyncStateStore(self.data_dir) as store:
+            noted = store.not_in_plex()
+        found: list[int] = []
+        for scene_id, paths in sorted(noted.items()):
+            if any(self.index.by_path(path) for path in paths):
+                found.append(scene_id)
+            else:
+                self._not_in_plex.add(scene_id)
+        result.not_in_plex_count = len(self._not_in_plex)
+        result.in_plex_now_count = len(found)
+        chosen = [sid for sid in found if sid not in pending]
+        if self.queue is not None and chosen:
+            put_scenes(self.queue, chosen)
+            result.enqueued_count += len(chosen)
+            pending.update(chosen)
 
     # -- Plex ----------------------------------------------------------------------------------
 
