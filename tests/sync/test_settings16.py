@@ -13,7 +13,6 @@ Stash would send; Stash's job queue is not run inline, so no subprocess is start
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
