@@ -121,6 +121,7 @@ class _Run:
             self.config.path_mapping,
             sample.total,
             chosen=bool(title_list(self.config.plex_library)),
+            titles=sample.titles if self.config.hide_paths else None,
         )
         for text in preview.debug:
             self.ctx.log.debug(line(text, DEBUG_ROOM))

@@ -13,6 +13,7 @@ Stash would send; Stash's job queue is not run inline, so no subprocess is start
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -174,6 +175,10 @@ def test_hide_paths_every_task_and_a_hook_print_no_path_but_the_suggested_prefix
     health = runs["suggestion"] = _run(world, data_dir, "health_check")
     suggestion = [m for m in health.messages() if "Path map suggestion: " in m]
     assert suggestion and truth.path_map in suggestion[0], health.messages()
+    # Its examples name scenes by id and title instead (titles are the user's own words).
+    titles = {sid: s.title for sid, s in world.generated.stash.scenes.items() if s.title}
+    named = re.findall(r'e\.g\. scene (\d+) "([^"]+)"', "\n".join(health.messages()))
+    assert named and all(titles[int(sid)].startswith(t.rstrip("…")) for sid, t in named)
 
     assert "[debug] " in runs["after hook"].stderr
     assert {mode for mode in runs} >= {"status", "health_check", "preview_gaps", "retry_failed"}
