@@ -173,6 +173,8 @@ class PlexSyncStep:
                 ctx.sync_state.put_many(states)  # one transaction per batch
             if notes:
                 ctx.sync_state.note_not_in_plex(notes)
+            if self.ignore_not_in_plex and len(self.resolver.reports) > refreshes:
+                self._found_in_plex(ctx, {s.scene_id for s in batch})
             for report in self.resolver.reports[refreshes:]:
                 ctx.log.debug(
                     f"Plex path index refreshed: full {report.full_sections}, incremental "
@@ -320,6 +322,22 @@ class PlexSyncStep:
             )
             detail += f" [{parties}]"
         return self._count(Outcome(status, detail), _COUNTERS.get(status, "skipped"))
+
+    def _found_in_plex(self, ctx: StepContext, batch: set[int]) -> None:
+        """After this batch refreshed the path index: scenes noted as not in Plex whose file
+        it holds now are recorded in the inbox (the worker moves them into its queue between
+        batches), as reconciliation does after its own refresh."""
+        from sync_queue.inbox import Inbox
+
+        found = [
+            sid
+            for sid, paths in sorted(ctx.sync_state.not_in_plex().items())
+            if sid not in batch and any(self.index.by_path(path) for path in paths)
+        ]
+        if found:
+            with Inbox(ctx.data_dir) as inbox:
+                inbox.record("scene", found, "in Plex now")
+            ctx.log.debug(f"{len(found)} scene(s) Plex did not have before are in Plex now")
 
     # -- results ------------------------------------------------------------------------------
 

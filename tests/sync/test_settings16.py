@@ -76,7 +76,7 @@ def test_ignore_not_in_plex_counts_them_once_and_pushes_one_plex_scanned_later(
     data_dir = tmp_path / "data"
     truth = world.generated.truth
     absent = (truth.not_scanned | truth.outside_sections) - truth.no_files
-    assert len(truth.not_scanned) >= 2 and truth.outside_sections
+    assert len(truth.not_scanned - truth.no_files) >= 2 and truth.outside_sections
     world.configure_plugin(ignore_not_in_plex=True)
 
     sync = _run(world, data_dir, "sync_all")
@@ -119,6 +119,21 @@ def test_ignore_not_in_plex_counts_them_once_and_pushes_one_plex_scanned_later(
     assert again.output["not_in_plex_count"] == n - 1  # type: ignore[index]
     assert again.output["gaps_by_type"]["missing"] == 0  # type: ignore[index]
     assert not set(get_queued_scene_ids(data_dir)) & absent
+
+    # Without reconciliation: a worker run whose own miss refreshes the index (an edit of a
+    # scene still not in Plex) finds another one Plex scanned meanwhile, and pushes it too.
+    second = min(truth.not_scanned - truth.no_files - {later})
+    plex_path = truth.scenes[second].plex_paths[0]
+    item = world.plex.add_item(_section_holding(world, plex_path), [plex_path])
+    edited = min(truth.outside_sections - truth.no_files)
+    hook = world.harness.hook_args("Scene.Update.Post", edited, {"id": str(edited)}, ["id"])
+    assert run_in_process(world.harness.stdin_payload(hook), data_dir).ok
+    world.plex.log.clear()
+    run = _run(world, data_dir, "process_queue")
+    assert world.plex.item(item.rating_key).title == world.stash.library.scenes[second].title
+    assert (run.output["synced"], run.output["not_pushed"]) == (1, 1)  # type: ignore[index]
+    assert world.plex.log.count(EDIT) == 1 and world.plex.log.count(SCAN) == 0
+    assert "1 scene is not in Plex" in run.messages("info")
 
 
 # -- hide_paths ----------------------------------------------------------------------------
