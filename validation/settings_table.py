@@ -201,7 +201,8 @@ SETTINGS: tuple[Setting, ...] = (
         "Ignore scenes not in Plex",
         "Scenes whose file Plex does not have (or that lie outside every Plex library) are "
         "only counted: not failed, warned about, scanned or retried. They are pushed once "
-        "Plex has their file (found by the next reconciliation, edit or Sync All).",
+        "Plex has their file (found when Stash2Plex next reads Plex's library, e.g. a "
+        "reconciliation).",
     ),
     Setting(
         "max_retries",
