@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from base.errors import ConfigError, PlexError, PlexServerDown
-from reconciliation.detector import GapDetector, GapResult
+from reconciliation.detector import GapDetector, GapResult, first_file_path, scene_id_of
 from reconciliation.drift import DriftCheck
 from reconciliation.enqueue import Enqueuer, put_scenes, queued_scene_ids
 from reconciliation.plexdata import PlexBatch, RunMatcher
@@ -182,6 +182,8 @@ class GapDetectionEngine:
             drift.load_covers(self.stash, self.clock())
             for chunk in chunks:
                 gaps = self._detect(chunk, sync_timestamps, result.plex_checked)
+                if self._not_in_plex:
+                    self._queue_moved(chunk, result, enqueuer.pending)
                 gaps += drift.gaps(chunk.scenes, gaps)
                 result.scenes_checked += len(chunk.scenes)
                 result.ambiguous_count += chunk.ambiguous
@@ -218,6 +220,26 @@ class GapDetectionEngine:
             gaps += [g for g in missing if g.scene_id not in self._not_in_plex]
         return gaps
 
+    def _queue_moved(self, chunk: PlexBatch, result: GapDetectionResult, pending: set[int]) -> None:
+        """A noted scene whose file moved in Stash to where Plex has it: its noted paths are
+        old, but this run's matching finds it (matched, or ambiguous: in Plex either way)."""
+        moved = []
+        for scene in chunk.scenes:
+            scene_id = scene_id_of(scene)
+            if scene_id in self._not_in_plex and first_file_path(scene) in chunk.matched_paths:
+                self._not_in_plex.discard(scene_id)
+                moved.append(scene_id)
+        self._queue_found(moved, result, pending)
+        result.not_in_plex_count -= len(moved)
+
+    def _queue_found(self, found: list[int], result: GapDetectionResult, pending: set[int]) -> None:
+        result.in_plex_now_count += len(found)
+        chosen = [sid for sid in found if sid not in pending]
+        if self.queue is not None and chosen:
+            put_scenes(self.queue, chosen)
+            result.enqueued_count += len(chosen)
+            pending.update(chosen)
+
     def _check_not_in_plex(self, result: GapDetectionResult, pending: set[int]) -> None:
         """ignore_not_in_plex: queue the scenes the worker noted as not in Plex whose file
         the refreshed index holds now (whatever the scope: Plex scanning a file by itself
@@ -235,12 +257,7 @@ class GapDetectionEngine:
             else:
                 self._not_in_plex.add(scene_id)
         result.not_in_plex_count = len(self._not_in_plex)
-        result.in_plex_now_count = len(found)
-        chosen = [sid for sid in found if sid not in pending]
-        if self.queue is not None and chosen:
-            put_scenes(self.queue, chosen)
-            result.enqueued_count += len(chosen)
-            pending.update(chosen)
+        self._queue_found(found, result, pending)
 
     # -- Plex ----------------------------------------------------------------------------------
 

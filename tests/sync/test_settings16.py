@@ -135,6 +135,23 @@ def test_ignore_not_in_plex_counts_them_once_and_pushes_one_plex_scanned_later(
     assert world.plex.log.count(EDIT) == 1 and world.plex.log.count(SCAN) == 0
     assert "1 scene is not in Plex" in run.messages("info")
 
+    # A noted scene whose file moved in Stash to a folder Plex has (its noted path is old):
+    # reconciliation's own matching finds it in Plex and queues it.
+    moved = max(truth.outside_sections - truth.no_files)
+    assert moved != edited
+    stash_root, plex_root = truth.path_map.split("=>")
+    section = world.plex.library.sections[1]
+    plex_path = f"{section.locations[0].rstrip('/')}/moved - 1.mp4"
+    item = world.plex.add_item(section.id, [plex_path])
+    with world.stash.library.lock:
+        world.stash.library.scenes[moved].files[0].path = stash_root + plex_path[len(plex_root) :]
+    found = _run(world, data_dir, "reconcile_all")
+    assert found.output["in_plex_now_count"] == 1  # type: ignore[index]
+    assert found.output["not_in_plex_count"] == n - 3  # type: ignore[index]
+    assert get_queued_scene_ids(data_dir) == {moved}
+    assert _run(world, data_dir, "process_queue").output["synced"] == 1  # type: ignore[index]
+    assert world.plex.item(item.rating_key).title == world.stash.library.scenes[moved].title
+
 
 # -- hide_paths ----------------------------------------------------------------------------
 
