@@ -7,7 +7,8 @@ fingerprint of the whole desired state pushed (`validation.drift`: what reconcil
 detection compares), and the wall-clock time of the sync. `load_sync_timestamps` and
 `load_pushed_fingerprints` stay one cheap SELECT each for reconciliation. On first open, an
 earlier Stash2Plex's `sync_timestamps.json` in the same folder is migrated once (read by
-`read_legacy_timestamps`, at the end); the old file is never modified or deleted.
+`read_legacy_timestamps`, at the end); the old file is never modified or deleted. Also
+the notes of scenes Plex did not have (`ignore_not_in_plex`), until they are pushed.
 """
 
 from __future__ import annotations
