@@ -72,6 +72,12 @@ class SceneStatus(Enum):
         "no files",
         "nothing to match in Plex until the scene has a file in Stash",
     )
+    NOT_IN_PLEX = (  # only with the ignore_not_in_plex setting: counted, nothing to do
+        "not_in_plex",
+        Treatment.DONE,
+        "not in Plex",
+        "nothing to do: they are pushed once Plex has their file (Ignore scenes not in Plex is on)",
+    )
     BAD_ID = (
         "bad_id",
         Treatment.DONE,

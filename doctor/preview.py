@@ -10,7 +10,7 @@ once more with it, and both numbers are reported.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from base.status import SceneStatus
@@ -25,6 +25,7 @@ from plex.matching import (
     match_scenes,
 )
 from plex.paths import PathStyle
+from runtime import voice
 from runtime.voice import INFO_LIMIT
 from validation.path_map import PathMap
 
@@ -85,12 +86,21 @@ _MIN_EXAMPLE = 30  # an example cut shorter than this names nothing useful
 NOT_SCANNED_SHARE = 0.20
 
 
-def _shown(scene: SceneFiles, result: MatchResult, path_map: PathMap) -> str:
-    """`scene 9 '/data/a.mp4'`, with the path Plex would see when path_map changed it."""
+def _shown(
+    scene: SceneFiles,
+    result: MatchResult,
+    path_map: PathMap,
+    titles: Mapping[int, str] | None = None,
+) -> str:
+    """`scene 9 '/data/a.mp4'`, with the path Plex would see when path_map changed it; with
+    `titles` (the hide_paths setting) `scene 9 "Beach day"`: its id and title, no path."""
     path = scene.files[0][0] if scene.files else ""
     mapped = path_map.to_plex(path)
-    text = f"scene {scene.scene_id} {path!r}"
-    if mapped != path and result.status is SceneStatus.OUTSIDE_LIBRARIES:
+    if titles is not None:
+        text = f"scene {voice.scene_ref(scene.scene_id, titles.get(scene.scene_id))}"
+    else:
+        text = f"scene {scene.scene_id} {path!r}"
+    if titles is None and mapped != path and result.status is SceneStatus.OUTSIDE_LIBRARIES:
         text += f" → {mapped!r}"  # the path no library's folder holds
     if result.status is SceneStatus.AMBIGUOUS:
         items = len({(c.section_id, c.rating_key) for c in result.candidates})
@@ -98,9 +108,14 @@ def _shown(scene: SceneFiles, result: MatchResult, path_map: PathMap) -> str:
     return text
 
 
-def _example(scene: SceneFiles, result: MatchResult, path_map: PathMap) -> tuple[str, str]:
+def _example(
+    scene: SceneFiles,
+    result: MatchResult,
+    path_map: PathMap,
+    titles: Mapping[int, str] | None = None,
+) -> tuple[str, str]:
     """(info text, debug text) of one miss: Plex item keys only in the debug text."""
-    shown = _shown(scene, result, path_map)
+    shown = _shown(scene, result, path_map, titles)
     why = _WHY.get(result.status, result.status.value)
     full = f" ({result.reason})" if result.status is SceneStatus.AMBIGUOUS else ""
     return f"{shown}: {why}", f"{shown}: {why}{full}"
@@ -146,9 +161,11 @@ def preview_matching(
     total: int,
     *,
     chosen: bool = False,
+    titles: Mapping[int, str] | None = None,
 ) -> Preview:
     """Preview over the sampled `scenes` against the index `entries` (see module docstring);
-    `chosen`: the plex_library setting names the libraries (not every movie-type one)."""
+    `chosen`: the plex_library setting names the libraries (not every movie-type one);
+    `titles` (given with the hide_paths setting): examples name scenes by id and title."""
     view = PathIndexView(entries, style)
     results = match_scenes(scenes, view, path_map.to_plex, sections)
     counts = count_results(results)
@@ -158,16 +175,16 @@ def preview_matching(
     order = (SceneStatus.OUTSIDE_LIBRARIES, SceneStatus.NOT_SCANNED, SceneStatus.AMBIGUOUS)
     misses.sort(key=lambda r: (order.index(r.status) if r.status in order else 9, r.scene_id))
     shown = [
-        _example(by_id[r.scene_id], r, path_map)
+        _example(by_id[r.scene_id], r, path_map, titles)
         for r in misses
         if r.status is not SceneStatus.NO_FILES
     ][:EXAMPLES]
     preview.examples = [text for text, _ in shown]
     preview.debug = [f"Matching preview example: {full}" for _, full in shown]
     examples = {
-        status: [_shown(by_id[r.scene_id], r, path_map) for r in misses if r.status is status][
-            :EXAMPLES
-        ]
+        status: [
+            _shown(by_id[r.scene_id], r, path_map, titles) for r in misses if r.status is status
+        ][:EXAMPLES]
         for status in order
     }
 

@@ -17,7 +17,7 @@ from stash.protocol import ScenePages
 
 __all__ = ["SAMPLE_FRAGMENT", "Sample", "SceneSource", "page_numbers", "spread_sample"]
 
-SAMPLE_FRAGMENT = "id files { path size }"
+SAMPLE_FRAGMENT = "id title files { path size }"
 DEFAULT_SIZE = 500
 DEFAULT_PAGES = 10
 
@@ -30,6 +30,7 @@ class Sample:
     """Sampled scenes (Stash's form), the library's scene count and the requests spent."""
 
     scenes: list[SceneFiles] = field(default_factory=list)
+    titles: dict[int, str] = field(default_factory=dict)  # to name scenes without their paths
     total: int = 0
     requests: int = 0
 
@@ -65,6 +66,9 @@ def spread_sample(
             if scene is not None and scene.scene_id not in seen:
                 seen.add(scene.scene_id)
                 sample.scenes.append(scene)
+                title = raw.get("title")
+                if isinstance(title, str) and title.strip():
+                    sample.titles[scene.scene_id] = title
 
     take(first)
     for number in page_numbers(total, per_page, pages)[1:]:

@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from base.errors import ConfigError, PlexError, PlexServerDown
-from reconciliation.detector import GapDetector, GapResult
+from reconciliation.detector import GapDetector, GapResult, first_file_path, scene_id_of
 from reconciliation.drift import DriftCheck
-from reconciliation.enqueue import Enqueuer, queued_scene_ids
+from reconciliation.enqueue import Enqueuer, put_scenes, queued_scene_ids
 from reconciliation.plexdata import PlexBatch, RunMatcher
 from reconciliation.result import MAX_KEPT_GAPS, GapDetectionResult
 from reconciliation.scenes import (
@@ -114,6 +114,7 @@ class GapDetectionEngine:
         self._matcher: RunMatcher | None = None
         self._drift: DriftCheck | None = None
         self._scope = "all"
+        self._not_in_plex: set[int] = set()  # noted not in Plex and still absent
 
     # -- public --------------------------------------------------------------------------------
 
@@ -168,6 +169,9 @@ class GapDetectionEngine:
         result.plex_drift_report_only = result.plex_verified and drift.report_only
         self._report(_PLEX_SHARE)
         enqueuer = Enqueuer(self.queue, pending, result)
+        self._not_in_plex = set()
+        if result.plex_checked and bool(_setting(self.config, "ignore_not_in_plex", False)):
+            self._check_not_in_plex(result, enqueuer.pending)
         scenes = itertools.chain.from_iterable(pager.pages())
         chunks: Iterable[PlexBatch]
         if result.plex_checked:
@@ -178,6 +182,8 @@ class GapDetectionEngine:
             drift.load_covers(self.stash, self.clock())
             for chunk in chunks:
                 gaps = self._detect(chunk, sync_timestamps, result.plex_checked)
+                if self._not_in_plex:
+                    self._queue_moved(chunk, result, enqueuer.pending)
                 gaps += drift.gaps(chunk.scenes, gaps)
                 result.scenes_checked += len(chunk.scenes)
                 result.ambiguous_count += chunk.ambiguous
@@ -207,8 +213,51 @@ class GapDetectionEngine:
             gaps += self.detector.detect_empty_metadata(chunk.scenes, chunk.plex_metadata)
         gaps += self.detector.detect_stale_syncs(chunk.scenes, sync_timestamps)
         if plex_checked and not bool(_setting(self.config, "reconcile_skip_missing", False)):
-            gaps += self.detector.detect_missing(chunk.scenes, sync_timestamps, chunk.matched_paths)
+            missing = self.detector.detect_missing(
+                chunk.scenes, sync_timestamps, chunk.matched_paths
+            )
+            # Noted as not in Plex and still absent: the user asked to leave them alone.
+            gaps += [g for g in missing if g.scene_id not in self._not_in_plex]
         return gaps
+
+    def _queue_moved(self, chunk: PlexBatch, result: GapDetectionResult, pending: set[int]) -> None:
+        """A noted scene whose file moved in Stash to where Plex has it: its noted paths are
+        old, but this run's matching finds it (matched, or ambiguous: in Plex either way)."""
+        moved = []
+        for scene in chunk.scenes:
+            scene_id = scene_id_of(scene)
+            if scene_id in self._not_in_plex and first_file_path(scene) in chunk.matched_paths:
+                self._not_in_plex.discard(scene_id)
+                moved.append(scene_id)
+        self._queue_found(moved, result, pending)
+        result.not_in_plex_count -= len(moved)
+
+    def _queue_found(self, found: list[int], result: GapDetectionResult, pending: set[int]) -> None:
+        result.in_plex_now_count += len(found)
+        chosen = [sid for sid in found if sid not in pending]
+        if self.queue is not None and chosen:
+            put_scenes(self.queue, chosen)
+            result.enqueued_count += len(chosen)
+            pending.update(chosen)
+
+    def _check_not_in_plex(self, result: GapDetectionResult, pending: set[int]) -> None:
+        """ignore_not_in_plex: queue the scenes the worker noted as not in Plex whose file
+        the refreshed index holds now (whatever the scope: Plex scanning a file by itself
+        does not touch the scene in Stash); remember the rest, left out of `missing`."""
+        from sync_queue.sync_state import SyncStateStore
+
+        if self.index is None:
+            return
+        with SyncStateStore(self.data_dir) as store:
+            noted = store.not_in_plex()
+        found: list[int] = []
+        for scene_id, paths in sorted(noted.items()):
+            if any(self.index.by_path(path) for path in paths):
+                found.append(scene_id)
+            else:
+                self._not_in_plex.add(scene_id)
+        result.not_in_plex_count = len(self._not_in_plex)
+        self._queue_found(found, result, pending)
 
     # -- Plex ----------------------------------------------------------------------------------
 

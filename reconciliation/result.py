@@ -46,6 +46,10 @@ class GapDetectionResult:
     plex_drift_count: int = 0  # Plex-side drift (reconcile_verify_plex)
     plex_verified: bool = False  # Plex-side drift was checked
     plex_drift_report_only: bool = False  # preserve_plex_edits: Plex-side drift not queued
+    # ignore_not_in_plex: scenes the worker noted as not in Plex, still absent (left out of
+    # `missing`), and those whose file the refreshed index holds now (queued).
+    not_in_plex_count: int = 0
+    in_plex_now_count: int = 0
 
     @property
     def by_type(self) -> dict[str, int]:
@@ -108,6 +112,8 @@ class GapDetectionResult:
             "skipped_already_queued": self.skipped_already_queued,
             "skipped_no_metadata": self.skipped_no_metadata,
             "ambiguous_count": self.ambiguous_count,
+            "not_in_plex_count": self.not_in_plex_count,
+            "in_plex_now_count": self.in_plex_now_count,
             "plex_requests": self.plex_requests,
             "stash_requests": self.stash_requests,
             "duration_s": round(self.duration_s, 3),
@@ -140,6 +146,17 @@ class GapDetectionResult:
             lines.append(
                 f"{self.plex_drift_count} scene(s) have fields edited in Plex since the last "
                 "push; left alone (preserve_plex_edits is on), listed in Preview Gaps."
+            )
+        if self.in_plex_now_count:
+            lines.append(
+                f"{self.in_plex_now_count} scene(s) Plex did not have before are in Plex now"
+                + (" (preview: nothing queued)." if self.dry_run else " and were queued.")
+            )
+        if self.not_in_plex_count:
+            verb = "is" if self.not_in_plex_count == 1 else "are"
+            lines.append(
+                f"{self.not_in_plex_count} scene(s) {verb} not in Plex (left alone: Ignore "
+                "scenes not in Plex is on)."
             )
         if self.ambiguous_count:
             lines.append(

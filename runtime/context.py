@@ -82,6 +82,7 @@ class Context:
             resolved = resolve_settings(raw, self.log.warning)
             self.log.add_secret(str(resolved.values.get("plex_token") or ""))
             self.log.debug_enabled = resolved.values.get("debug_logging") is True
+            self.log.redactor.hide_paths = resolved.values.get("hide_paths") is True
             self._refresh_snapshot(resolved)
             self._resolved = resolved
         return self._resolved

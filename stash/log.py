@@ -3,6 +3,7 @@
 Standard library only (every hook imports it). Writes UTF-8 bytes to stderr, never stdout:
 `\\x01<level>\\x02<message>\\n`, every line of a message prefixed, each line capped far below
 Stash's 64 KiB scanner limit, flushed per line. Progress (`\\x01p\\x02<0..1>`) only for tasks.
+With `hide_paths`, file paths and names are hidden too (`stash.log_paths`, loaded only then).
 Debug lines exist only with `debug_logging`, and then go out at info with a "[debug] " prefix
 because Stash's default level hides debug. Every line passes the redactor first.
 """
@@ -14,6 +15,10 @@ import io
 import re
 import sys
 from collections.abc import Iterable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from stash.log_paths import PathHider
 
 __all__ = [
     "MAX_LINES_PER_MESSAGE",
@@ -75,8 +80,28 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         self._secrets: list[str] = []
+        self._paths: PathHider | None = None  # the hide_paths setting (stash.log_paths)
         for secret in secrets:
             self.add(secret)
+
+    @property
+    def hide_paths(self) -> bool:
+        return self._paths is not None
+
+    @hide_paths.setter
+    def hide_paths(self, on: bool) -> None:
+        """The `hide_paths` setting: file paths and names out of every line and output."""
+        if on and self._paths is None:
+            from stash.log_paths import PathHider  # only once the setting is on
+
+            self._paths = PathHider()
+        elif not on:
+            self._paths = None
+
+    def allow_path_text(self, text: str) -> None:
+        """Keep `text` even with `hide_paths` (the path-map suggestion users must type)."""
+        if self._paths is not None:
+            self._paths.allow(text)
 
     def add(self, secret: str | None) -> None:
         """Register a value that must never be printed (ignored when too short to matter)."""
@@ -91,6 +116,10 @@ class Redactor:
         self._secrets.sort(key=len, reverse=True)  # longest first: no partial leftovers
 
     def redact(self, text: str) -> str:
+        text = self._redact_secrets(text)
+        return self._paths.hide(text) if self._paths is not None else text
+
+    def _redact_secrets(self, text: str) -> str:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, REDACTED)
@@ -104,7 +133,8 @@ class Redactor:
     def redact_obj(self, obj: object) -> object:
         """A copy of a JSON-like value with every string (keys included) redacted."""
         if isinstance(obj, str):
-            return self.redact(obj)
+            text = self._redact_secrets(obj)
+            return self._paths.hide_value(text) if self._paths is not None else text
         if isinstance(obj, dict):
             return {self.redact_obj(k): self.redact_obj(v) for k, v in obj.items()}
         if isinstance(obj, (list, tuple)):

@@ -7,7 +7,8 @@ fingerprint of the whole desired state pushed (`validation.drift`: what reconcil
 detection compares), and the wall-clock time of the sync. `load_sync_timestamps` and
 `load_pushed_fingerprints` stay one cheap SELECT each for reconciliation. On first open, an
 earlier Stash2Plex's `sync_timestamps.json` in the same folder is migrated once (read by
-`read_legacy_timestamps`, at the end); the old file is never modified or deleted.
+`read_legacy_timestamps`, at the end); the old file is never modified or deleted. Also
+the notes of scenes Plex did not have (`ignore_not_in_plex`), until they are pushed.
 """
 
 from __future__ import annotations
@@ -78,7 +79,16 @@ def _schema_v2(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE scene_state ADD COLUMN desired_fp TEXT")
 
 
-_MIGRATIONS = (_schema_v1, _schema_v2)
+def _schema_v3(conn: sqlite3.Connection) -> None:
+    # Scenes Plex did not have, noted only with the ignore_not_in_plex setting: their files
+    # as Plex would name them, so a later index refresh can tell when Plex gained one.
+    conn.execute(
+        "CREATE TABLE not_in_plex ("
+        " scene_id INTEGER PRIMARY KEY, plex_paths TEXT NOT NULL, noted_at REAL NOT NULL)"
+    )
+
+
+_MIGRATIONS = (_schema_v1, _schema_v2, _schema_v3)
 
 
 class SyncStateStore:
@@ -166,7 +176,32 @@ class SyncStateStore:
         )
         return dict(rows.fetchall())
 
+    def not_in_plex(self) -> dict[int, list[str]]:
+        """Scenes noted as not in Plex → their files as Plex would name them (one SELECT)."""
+        noted: dict[int, list[str]] = {}
+        for sid, text in self._conn.execute("SELECT scene_id, plex_paths FROM not_in_plex"):
+            try:
+                paths = json.loads(text)
+            except ValueError:
+                paths = []
+            noted[int(sid)] = [p for p in paths if isinstance(p, str)]
+        return noted
+
     # --- writes -----------------------------------------------------------------------------
+
+    def note_not_in_plex(self, scenes: Mapping[int, Iterable[str]]) -> int:
+        """Note scenes Plex does not have (scene id → files as Plex would name them), in one
+        transaction; a push (`put_many`) or `forget_many` removes the note."""
+        rows = [(int(sid), json.dumps(list(paths)), self._clock()) for sid, paths in scenes.items()]
+        if not rows:
+            return 0
+        with write_txn(self._conn):
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO not_in_plex (scene_id, plex_paths, noted_at)"
+                " VALUES (?, ?, ?)",
+                rows,
+            )
+        return len(rows)
 
     def put(self, state: SceneSyncState) -> None:
         self.put_many([state])
@@ -195,6 +230,9 @@ class SyncStateStore:
             self._conn.executemany(
                 "INSERT INTO scene_entity (kind, entity_id, scene_id) VALUES (?, ?, ?)", links
             )
+            self._conn.executemany(  # pushed: Plex has it now
+                "DELETE FROM not_in_plex WHERE scene_id = ?", [(sid,) for sid in batch]
+            )
         return len(batch)
 
     def forget(self, scene_id: int) -> bool:
@@ -208,6 +246,7 @@ class SyncStateStore:
         with write_txn(self._conn):
             cur = self._conn.executemany("DELETE FROM scene_state WHERE scene_id = ?", keys)
             self._conn.executemany("DELETE FROM scene_entity WHERE scene_id = ?", keys)
+            self._conn.executemany("DELETE FROM not_in_plex WHERE scene_id = ?", keys)
             return max(cur.rowcount, 0)
 
     # --- the one-time migration -------------------------------------------------------------

@@ -121,6 +121,7 @@ class _Run:
             self.config.path_mapping,
             sample.total,
             chosen=bool(title_list(self.config.plex_library)),
+            titles=sample.titles if self.config.hide_paths else None,
         )
         for text in preview.debug:
             self.ctx.log.debug(line(text, DEBUG_ROOM))
@@ -148,6 +149,10 @@ def run_health_check(ctx: Context) -> dict[str, object]:
     finally:
         run.close()
     results = plain_results(run.results)
+    for result in results:  # hide_paths keeps what the user must type into path_map
+        value = result.details.get("path_map") if result.name == "path_map" else None
+        if isinstance(value, str):
+            ctx.log.redactor.allow_path_text(value)
     ready, last = verdict(results)
     ctx.log.info(line(f"{PLUGIN_NAME} {__version__} Health Check"))
     for level, text in render(results):  # each one line, ≤ 300 characters at info

@@ -195,6 +195,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Never ask Plex to scan a folder holding a file it does not know yet.",
     ),
     Setting(
+        "ignore_not_in_plex",
+        "BOOLEAN",
+        False,
+        "Ignore scenes not in Plex",
+        "Scenes whose file Plex does not have (or that lie outside every Plex library) are "
+        "only counted: not failed, warned about, scanned or retried. They are pushed once "
+        "Plex has their file (found when Stash2Plex next reads Plex's library, e.g. a "
+        "reconciliation).",
+    ),
+    Setting(
         "max_retries",
         "NUMBER",
         5,
@@ -274,6 +284,15 @@ SETTINGS: tuple[Setting, ...] = (
         "rating in Plex with what was last pushed, and queue items changed in Plex (only "
         "reported when 'preserve Plex edits' is on). Uses the path index: no extra Plex "
         "requests.",
+    ),
+    Setting(
+        "hide_paths",
+        "BOOLEAN",
+        False,
+        "Hide file paths",
+        "Name scenes by id and title instead of file paths and file names in every log, "
+        "status and Health Check line, so logs can be shared (the path-map suggestion "
+        "still shows the folder prefixes to type).",
     ),
     Setting(
         "debug_logging",

@@ -22,6 +22,7 @@ from sync_queue.jobs import FailedEntry, WorkItem
 from sync_queue.workqueue import WorkQueue
 from worker.summary import (
     FAILED,
+    NOT_IN_PLEX,
     NOT_PUSHED,
     RETRYING,
     WAITING,
@@ -154,6 +155,7 @@ def queue_lines(queue: Mapping[str, object]) -> list[tuple[str, str]]:
         if isinstance(groups, list):
             # Its waiting, retried and failed scenes are the queue's, told above as they are
             # now; the scenes it did not push are kept nowhere else.
-            skipped = [g for g in groups if isinstance(g, dict) and g.get("fate") == NOT_PUSHED]
+            kept = (NOT_PUSHED, NOT_IN_PLEX)
+            skipped = [g for g in groups if isinstance(g, dict) and g.get("fate") in kept]
             lines += fate_lines(skipped, fixed=fixed, prefix="Last run: ")
     return [(level, voice.line(text)) for level, text in lines]

@@ -74,6 +74,10 @@ _COUNTERS = {
 }
 
 
+# What the ignore_not_in_plex setting counts as "not in Plex".
+_NOT_IN_PLEX = (SceneStatus.NOT_SCANNED, SceneStatus.OUTSIDE_LIBRARIES)
+
+
 @dataclass
 class _Scene:
     scene_id: int
@@ -96,6 +100,7 @@ class PlexSyncStep:
         *,
         options: DesiredOptions,
         skip_plex_scan: bool = False,
+        ignore_not_in_plex: bool = False,
         clock: Callable[[], float],
     ) -> None:
         self.client = client
@@ -105,6 +110,7 @@ class PlexSyncStep:
         self.scans = scans
         self.options = options
         self.skip_plex_scan = skip_plex_scan
+        self.ignore_not_in_plex = ignore_not_in_plex
         self.clock = clock
         self.counts: dict[str, int] = {}
         self.outage = OutageStreak()  # the run's one outage streak (worker.outcomes)
@@ -149,10 +155,11 @@ class PlexSyncStep:
         for scene in batch:
             scene.previous = stored.get(scene.scene_id)
         states: list[SceneSyncState] = []
+        notes: dict[int, list[str]] = {}
         self._log = ctx.log
         refreshes = len(self.resolver.reports)
         try:
-            self._process(batch, outcomes, states)
+            self._process(batch, outcomes, states, notes)
         except (PlexError, ConfigError) as exc:
             # A request the whole batch shared (listing, multi-fetch, scan) or Plex gone:
             # every scene without an outcome gets the error's.
@@ -164,6 +171,10 @@ class PlexSyncStep:
         finally:
             if states:
                 ctx.sync_state.put_many(states)  # one transaction per batch
+            if notes:
+                ctx.sync_state.note_not_in_plex(notes)
+            if self.ignore_not_in_plex and len(self.resolver.reports) > refreshes:
+                self._found_in_plex(ctx, {s.scene_id for s in batch})
             for report in self.resolver.reports[refreshes:]:
                 ctx.log.debug(
                     f"Plex path index refreshed: full {report.full_sections}, incremental "
@@ -173,13 +184,24 @@ class PlexSyncStep:
         return self.outage.settle(outcomes)
 
     def _process(
-        self, batch: list[_Scene], outcomes: dict[int, Outcome], states: list[SceneSyncState]
+        self,
+        batch: list[_Scene],
+        outcomes: dict[int, Outcome],
+        states: list[SceneSyncState],
+        notes: dict[int, list[str]],
     ) -> None:
         resolutions, snapshots = self._resolve(batch)
         self._scan([resolutions[s.scene_id] for s in batch])
         for scene in batch:
             res = resolutions[scene.scene_id]
-            if res.status is not SceneStatus.MATCHED:
+            if self.ignore_not_in_plex and res.status in _NOT_IN_PLEX:
+                # Counted, never scanned, failed or retried; noted with its files as Plex
+                # would name them, so reconciliation queues it once the index has one.
+                notes[scene.scene_id] = [self.resolver.mapper(p) for p, _ in scene.files.files]
+                outcome = outcomes[scene.scene_id] = self._count(
+                    Outcome(SceneStatus.NOT_IN_PLEX, res.reason), "not_in_plex"
+                )
+            elif res.status is not SceneStatus.MATCHED:
                 outcome = outcomes[scene.scene_id] = self._unmatched(res)
             else:
                 try:
@@ -272,7 +294,7 @@ class PlexSyncStep:
     # -- scenes without a target --------------------------------------------------------------
 
     def _scan(self, resolutions: Iterable[Resolution]) -> None:
-        if self.skip_plex_scan:
+        if self.skip_plex_scan or self.ignore_not_in_plex:
             return
         folders = [
             f for r in resolutions if r.status is SceneStatus.NOT_SCANNED for f in r.scan_folders
@@ -300,6 +322,22 @@ class PlexSyncStep:
             )
             detail += f" [{parties}]"
         return self._count(Outcome(status, detail), _COUNTERS.get(status, "skipped"))
+
+    def _found_in_plex(self, ctx: StepContext, batch: set[int]) -> None:
+        """After this batch refreshed the path index: scenes noted as not in Plex whose file
+        it holds now are recorded in the inbox (the worker moves them into its queue between
+        batches), as reconciliation does after its own refresh."""
+        from sync_queue.inbox import Inbox
+
+        found = [
+            sid
+            for sid, paths in sorted(ctx.sync_state.not_in_plex().items())
+            if sid not in batch and any(self.index.by_path(path) for path in paths)
+        ]
+        if found:
+            with Inbox(ctx.data_dir) as inbox:
+                inbox.record("scene", found, "in Plex now")
+            ctx.log.debug(f"{len(found)} scene(s) Plex did not have before are in Plex now")
 
     # -- results ------------------------------------------------------------------------------
 
@@ -365,5 +403,6 @@ def build_plex_step(ctx: StepContext, client: PlexClient) -> PlexSyncStep:
         ScanLedger(ctx.data_dir, clock=ctx.clock),
         options=DesiredOptions.from_config(config),
         skip_plex_scan=config.skip_plex_scan,
+        ignore_not_in_plex=config.ignore_not_in_plex,
         clock=ctx.clock,
     )

@@ -24,6 +24,7 @@ __all__ = [
     "FATES",
     "FEW",
     "LAST_RUN_FILE",
+    "NOT_IN_PLEX",
     "NOT_PUSHED",
     "RETRYING",
     "STOP_ANOTHER_WORKER",
@@ -54,10 +55,11 @@ STOP_ANOTHER_WORKER = "another worker is running"
 # Fates of scenes that were not synced, in the order the summary tells them; the failed
 # ones are a warning.
 NOT_PUSHED = "not pushed"
+NOT_IN_PLEX = "not in Plex"  # the ignore_not_in_plex setting's scenes: one count, no examples
 WAITING = "waiting"
 RETRYING = "to be retried"
 FAILED = "failed"
-FATES = (NOT_PUSHED, WAITING, RETRYING, FAILED)
+FATES = (NOT_PUSHED, NOT_IN_PLEX, WAITING, RETRYING, FAILED)
 FEW = 5  # a run touching at most this many scenes names the synced ones too
 EXAMPLES_KEPT = 5  # scenes kept per reason as examples
 
@@ -67,6 +69,8 @@ def _fate(action: oc.Action) -> str | None:
     counted here)."""
     name = action.name
     if name in (oc.DONE, oc.RERUN):
+        if action.outcome.status is SceneStatus.NOT_IN_PLEX:
+            return NOT_IN_PLEX
         return None if action.outcome.status.pushed else NOT_PUSHED
     return {oc.WAITING: WAITING, oc.RETRIED: RETRYING, oc.FAILED: FAILED}.get(name)
 
@@ -99,7 +103,7 @@ class RunSummary:
     task: str = ""
     synced: int = 0
     unchanged: int = 0
-    not_pushed: int = 0  # not organized, no meaningful metadata, no files
+    not_pushed: int = 0  # not organized, no meaningful metadata, no files, not in Plex
     waiting: int = 0
     retried: int = 0
     failed: int = 0
@@ -276,6 +280,10 @@ def fate_lines(
         if not reasons:
             continue
         total = sum(count for _, count, _ in reasons)
+        if fate == NOT_IN_PLEX:  # the user chose to ignore them: a count, nobody named
+            verb = "is" if total == 1 else "are"
+            lines.append(("info", f"{prefix}{voice.plural(total, 'scene')} {verb} not in Plex"))
+            continue
         shown = [(_phrase(fate, status), count, refs) for status, count, refs in reasons]
         level = "warning" if fate == FAILED else "info"
         limit = voice.INFO_LIMIT - len(prefix)

@@ -42,6 +42,7 @@ def test_the_treatments_are_the_documented_ones() -> None:
         s.NO_METADATA,
         s.NO_FILES,
         s.BAD_ID,
+        s.NOT_IN_PLEX,
     }
     assert by_treatment[Treatment.WAIT] == {s.NOT_SCANNED, s.COVER_PENDING}
     assert by_treatment[Treatment.FAIL] == {

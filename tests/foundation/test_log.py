@@ -196,3 +196,34 @@ def test_python_logging_and_warnings_are_bridged_and_redacted() -> None:
     assert any("insecure request with ***" in entry.message for entry in logs[1:])
     assert not any("connection pool" in entry.message for entry in logs)
     assert secret not in stream.getvalue().decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "scene 8: \"/data/v/Return Films/Director's Cut - 8.mp4\" -> Plex item ('/m/x y.mkv')",
+            "scene 8: \"[path hidden]\" -> Plex item ('[path hidden]')",
+        ),
+        (
+            "basename 'Clip 01.MP4' is used by 2 scenes",
+            "basename '[path hidden]' is used by 2 scenes",
+        ),
+        ("folders: /media/videos/Clips, D:\\Videos\\x", "folders: [path hidden], [path hidden]"),
+        ("\\\\nas\\share\\a.avi missing", "[path hidden] missing"),
+        # not files: API routes, URLs, words with a slash, the allowed path-map value
+        ("PUT /library/sections/1/all 400", "PUT /library/sections/1/all 400"),
+        ("http://127.0.0.1:9999/graphql and/or 3/4", "http://127.0.0.1:9999/graphql and/or 3/4"),
+        ("set path_map to exactly: /data=>/media", "set path_map to exactly: /data=>/media"),
+    ],
+)
+def test_hide_paths_replaces_paths_and_file_names_only(text: str, shown: str) -> None:
+    log, out = make_log()
+    log.info(text)  # off: verbatim
+    log.redactor.hide_paths = True
+    log.redactor.allow_path_text("/data=>/media")
+    log.info(text)
+    plain, hidden = [line.message for line in parse_stderr(out.getvalue())[0]]
+    assert (plain, hidden) == (text, shown)
+    output = log.redactor.redact_obj({"path": "/data/a b/c.mp4", "map": "/data=>/media"})
+    assert output == {"path": "[path hidden]", "map": "/data=>/media"}

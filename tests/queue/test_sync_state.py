@@ -65,6 +65,22 @@ def test_put_many_replaces_and_get_many_skips_unknown(tmp_path: Path) -> None:
         assert store.count() == 3
 
 
+def test_not_in_plex_notes_last_until_the_scene_is_pushed_or_forgotten(tmp_path: Path) -> None:
+    with SyncStateStore(tmp_path) as store:
+        assert store.note_not_in_plex({1: ["/m/a b.mp4"], 2: ["/m/c.mp4", "/m/d.mp4"], 3: []}) == 3
+        store.note_not_in_plex({3: ["/m/e.mp4"]})  # noted again: replaced
+        assert store.not_in_plex() == {
+            1: ["/m/a b.mp4"],
+            2: ["/m/c.mp4", "/m/d.mp4"],
+            3: ["/m/e.mp4"],
+        }
+        store.put(state(1))  # pushed: Plex has it now
+        store.forget(3)  # destroyed in Stash
+    with SyncStateStore(tmp_path) as store:  # kept across invocations
+        assert store.not_in_plex() == {2: ["/m/c.mp4", "/m/d.mp4"]}
+        assert store.count() == 1  # a note is no sync state
+
+
 def test_get_many_over_more_ids_than_one_query_holds(tmp_path: Path) -> None:
     with SyncStateStore(tmp_path) as store:
         store.put_many(state(i) for i in range(1, 1301))
