@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import unicodedata
 
 from base.status import SceneStatus
@@ -199,16 +198,15 @@ def test_scene_files_from_stash_dict() -> None:
     assert SceneFiles.from_stash({"id": None, "files": []}) is None
 
 
-def test_scales_linearly_to_a_large_library() -> None:
+def test_matches_every_scene_of_a_50000_item_library() -> None:
+    """Correct at full size; its speed is measured in bench/index_build.py, not here."""
     n = 50_000
     entries = [
         IndexEntry(1 + i % 2, i, f"/media/clips/d{i % 97}/file {i}.mp4", i) for i in range(n)
     ]
     scenes = [scene(i, (f"/media/clips/d{i % 97}/file {i}.mp4", i)) for i in range(n)]
-    started = time.perf_counter()
     index = PathIndexView(entries, POSIX)
     results = match_scenes(scenes, index, None, SECTIONS)
-    elapsed = time.perf_counter() - started
-    assert len(index) == n
+    assert len(index) == n and len(results) == n
     assert all(r.status is SceneStatus.MATCHED for r in results.values())
-    assert elapsed < 5.0  # quadratic behaviour would take minutes
+    assert {r.targets[0][1] for r in results.values()} == set(range(n))
