@@ -298,7 +298,8 @@ class ReconciliationScheduler:
 
     def record_run(
         self,
-        scope: Any,
+        *args: Any,
+        scope: Any = None,
         result: Any = None,
         is_startup: bool = False,
         now: float | None = None,
@@ -306,12 +307,26 @@ class ReconciliationScheduler:
         """Store one finished run and return the new state.
 
         `result` is a GapDetectionResult or a dict with the same names (total_gaps,
-        enqueued_count, scenes_checked, <type>_count). The older `(result, scope)` order is
-        accepted: the string argument is the scope. Manual reconcile tasks record with
-        is_startup=False; Preview Gaps records nothing.
+        enqueued_count, scenes_checked, <type>_count). Ours is `record_run(scope, result)`;
+        Stash2Plex 1.x's scripts call `record_run(result, scope="…", is_startup=…)` and the
+        older `(result, scope)` order is accepted too: the string argument is the scope.
+        Manual reconcile tasks record with is_startup=False; Preview Gaps records nothing.
         """
-        if not isinstance(scope, str) and isinstance(result, str):
-            scope, result = result, scope
+        if len(args) > 2:
+            raise TypeError(f"record_run takes at most 2 positional arguments ({len(args)} given)")
+        given = list(args)
+        if scope is None and given and isinstance(given[0], str):
+            scope = given.pop(0)
+        if result is None and given and not isinstance(given[0], str):
+            result = given.pop(0)
+        if scope is None and given:
+            scope = given.pop(0)
+        if result is None and given:
+            result = given.pop(0)
+        if given:
+            raise TypeError("record_run got the scope or the result twice")
+        if scope is None:
+            raise TypeError("record_run needs the scope")
         moment = self._clock() if now is None else now
         state = self.load_state()
         by_type = {}
@@ -338,6 +353,17 @@ class ReconciliationScheduler:
         state.run_count += 1
         if not is_startup:
             state.last_interval_run_time = moment
+        self.save_state(state)
+        return state
+
+    def upgrade_state(self) -> ReconciliationState | None:
+        """Rewrite the stored state with every field of ours (Stash2Plex 1.x's file lacks
+        `last_interval_run_time`), keeping its history; None when there is no file. The
+        rewrite is atomic and yields the same file when repeated."""
+        if not os.path.exists(self.state_path):
+            return None
+        state = self.load_state()
+        state.last_interval_run_time = _last_interval_run(state)
         self.save_state(state)
         return state
 
