@@ -25,9 +25,10 @@ from sync_queue.queuedb import add_rows, open_queue_db
 
 __all__ = ["LegacyFailure", "LegacyQueue", "adopt", "read_dead_letters", "read_legacy_queue"]
 
-# persist-queue's AckStatus: 1 ready, 2 unack (in flight when a process died); 5 acked and
-# 9 ack_failed are finished work.
-_LIVE_STATUSES = (1, 2)
+# persist-queue's AckStatus (read from 1.1.0's source): 0 inited (put, never taken: what the
+# reference calls ready), 1 ready (nacked or resumed), 2 unack (in flight when a process
+# died); 5 acked and 9 ack_failed are finished work. SQLite hands the column back as int.
+_LIVE_STATUSES = (0, 1, 2, "0", "1", "2")
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def take_over(
     """Take over every 1.x data folder found; returns what was carried over, or None when
     there was nothing (the usual case: a few `stat` calls)."""
     sources = [f for f in legacy_data_dirs(plugin_dir, data_dir) if has_legacy_data(f)]
-    if not sources:
+    if not sources and not _unreported(data_dir):
         return None
     from sync_queue.lock import worker_lock
 
@@ -101,12 +101,21 @@ def _take_over(
             _write_marker(data_dir, marker)
             checkpoint("marked")
         _rename(source, not _same(source, data_dir), checkpoint)
-        entry = marker[key]
+    # Reported only once the files are renamed, also when a SIGKILL came after the last
+    # rename: the next task finds no source left, but the marker says what is unreported.
+    for key, entry in marker.items():
         if isinstance(entry, dict) and not entry.get("reported"):
-            log.info(_summary(entry.get("carried"), source))
+            log.info(line(_summary(entry.get("carried"), Path(key))))
             entry["reported"] = True
             _write_marker(data_dir, marker)
     return marker
+
+
+def _unreported(data_dir: Path) -> bool:
+    if not (data_dir / MARKER_FILE).is_file():  # the usual case: one stat
+        return False
+    marker = _read_marker(data_dir)
+    return any(isinstance(e, dict) and not e.get("reported") for e in marker.values())
 
 
 def _commit(
