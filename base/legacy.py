@@ -56,17 +56,22 @@ def has_legacy_data(folder: Path) -> bool:
 def looks_like_legacy_install(folder: Path) -> bool:
     """True when `folder` is a Stash2Plex 1.x plugin folder.
 
-    Stash takes a plugin's id from its manifest's file name, so a 1.x install has a
-    `Stash2Plex.yml`; what tells it from ours is that manifest declaring a setting only 1.x
-    has. A folder whose manifest is gone but whose `data/` still holds 1.x files counts too:
-    Stash would not load it, yet its data would be missed by the takeover.
+    Stash takes a plugin's id from its manifest's file name, compared case-insensitively
+    (reference/stash.md §1.1), so a 1.x install has a `Stash2Plex.yml` (any case); what tells
+    it from ours is that manifest declaring a setting only 1.x has. A folder whose manifest
+    is gone but whose `data/` still holds 1.x files counts too: its data would be missed.
     """
-    manifest = folder / "Stash2Plex.yml"
     try:
-        with open(manifest, "rb") as handle:
-            head = handle.read(_MANIFEST_LIMIT)
+        names = os.listdir(folder)
     except OSError:
-        head = b""
-    if head and _ONLY_IN_1X.search(head):
-        return True
-    return (folder / "Stash2Plex.py").is_file() and has_legacy_data(folder / "data")
+        return False
+    for name in names:
+        if name.lower() != "stash2plex.yml":
+            continue
+        try:
+            with open(folder / name, "rb") as handle:
+                if _ONLY_IN_1X.search(handle.read(_MANIFEST_LIMIT)):
+                    return True
+        except OSError:
+            continue
+    return "Stash2Plex.py" in names and has_legacy_data(folder / "data")

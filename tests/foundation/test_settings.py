@@ -184,6 +184,33 @@ def test_legacy_timeouts_are_honoured_unless_the_new_key_is_saved() -> None:
     assert config.read_timeout == 45.0
 
 
+def test_1x_trigger_plex_scan_is_the_inverse_of_skip_plex_scan() -> None:
+    assert load(trigger_plex_scan=False)[0].skip_plex_scan is True
+    assert load(trigger_plex_scan=True)[0].skip_plex_scan is False
+    assert load(trigger_plex_scan=False, skip_plex_scan=False)[0].skip_plex_scan is False
+
+
+def test_1x_reconcile_missing_is_the_inverse_of_reconcile_skip_missing() -> None:
+    assert load(reconcile_missing="false")[0].reconcile_skip_missing is True
+    assert load(reconcile_missing=True)[0].reconcile_skip_missing is False
+
+
+def test_1x_timeouts_share_our_keys() -> None:
+    """1.x's connect_timeout/read_timeout are our own keys, in seconds as ours (SPEC §5)."""
+    config, warnings = load(connect_timeout=10, read_timeout=60)
+    assert (config.connect_timeout, config.read_timeout, warnings) == (10.0, 60.0, [])
+
+
+def test_1x_settings_without_meaning_here_are_retired_not_unknown() -> None:
+    warnings = Warnings()
+    resolved = resolve_settings(
+        {**REQUIRED, "poll_interval": 30, "sync_master": True, "strict_matching": True}, warnings
+    )
+    assert resolved.retired == ["poll_interval", "sync_master"] and warnings == []
+    # strict matching is all this version does: only a saved false (loose wanted) is named
+    assert resolve_settings({"strict_matching": False}, warnings).retired == ["strict_matching"]
+
+
 def test_bad_legacy_timeout_is_ignored_naming_the_old_key() -> None:
     config, warnings = load(plex_connect_timeout=-1)
     assert config.connect_timeout == 5
