@@ -39,6 +39,7 @@ __all__ = [
     "scope_for",
     "startup_due",
     "state_from_dict",
+    "with_our_fields",
 ]
 
 STATE_FILENAME = "reconciliation_state.json"
@@ -126,6 +127,13 @@ def _last_interval_run(state: ReconciliationState) -> float:
     if not state.is_startup_run:
         last = max(last, state.last_run_time)
     return last
+
+
+def with_our_fields(state: ReconciliationState) -> ReconciliationState:
+    """`state` (e.g. Stash2Plex 1.x's, which lacks it) with `last_interval_run_time` filled
+    in from its history; idempotent."""
+    state.last_interval_run_time = _last_interval_run(state)
+    return state
 
 
 def _elapsed_at_least(last: float, now: float, period: float) -> bool:
@@ -358,13 +366,18 @@ class ReconciliationScheduler:
 
     def upgrade_state(self) -> ReconciliationState | None:
         """Rewrite the stored state with every field of ours (Stash2Plex 1.x's file lacks
-        `last_interval_run_time`), keeping its history; None when there is no file. The
-        rewrite is atomic and yields the same file when repeated."""
-        if not os.path.exists(self.state_path):
+        `last_interval_run_time`), keeping its history; None when there is no readable file
+        (a corrupt one is never overwritten here). Atomic; a file already ours is kept."""
+        try:
+            with open(self.state_path, "rb") as handle:
+                raw = json.loads(handle.read().decode("utf-8-sig"))
+        except (OSError, ValueError, RecursionError):
+            return None  # missing, or unreadable: left as it is (load_state warns on use)
+        if not isinstance(raw, dict):
             return None
         state = self.load_state()
-        state.last_interval_run_time = _last_interval_run(state)
-        self.save_state(state)
+        if "last_interval_run_time" not in raw:
+            self.save_state(with_our_fields(state))
         return state
 
     def is_due(self, config: Any, now: float | None = None) -> bool:

@@ -38,7 +38,11 @@ from base.legacy import (
     migrated_name,
 )
 from plex.env import adopt_legacy_device_id
-from reconciliation.scheduler import ReconciliationScheduler, ReconciliationState
+from reconciliation.scheduler import (
+    ReconciliationScheduler,
+    ReconciliationState,
+    with_our_fields,
+)
 from runtime.voice import line, plural
 from stash.log import StashLog
 from sync_queue.legacy import (
@@ -174,10 +178,10 @@ def _adopt_reconciliation(
     """1.x's history from another folder, while ours has none (then ours is kept)."""
     if not os.path.exists(theirs.state_path):
         return None
-    state = theirs.load_state()
+    state = with_our_fields(theirs.load_state())
     if ours.load_state().run_count == 0:
         ours.save_state(state)
-        return ours.upgrade_state()
+        return state
     return None
 
 

@@ -46,6 +46,7 @@ def test_1x_data_in_the_plugin_folder_is_taken_into_ours_elsewhere(tmp_path: Pat
     assert (data_dir / CLIENT_ID_FILE).read_text() == DEVICE_ID
     state = ReconciliationScheduler(data_dir).load_state()
     assert state.run_count == RECONCILIATION["run_count"]
+    assert state.last_interval_run_time == RECONCILIATION["last_run_time"]  # ours, added
     # in that folder every file was 1.x's: all renamed, the reconciliation state too
     assert not (old_dir / "reconciliation_state.json").exists()
     assert (old_dir / "reconciliation_state.json.migrated").is_file()
