@@ -10,7 +10,8 @@ stores and is idempotent, so a re-run after a SIGKILL ends in the same state, ne
      another folder, adopted while ours has no run;
   4. `device_id.json` → our Plex client identifier (atomic file).
 Then the source is marked committed in `upgrade_1x.json` (atomic), and only then its files are
-renamed `*.migrated` (a rename is atomic; a source marked committed is only renamed again).
+renamed `*.migrated` (a rename is atomic; a source marked committed is only renamed again),
+and finally the summary is logged and the source marked reported (finished).
 Runs under the worker lock, so no worker drains meanwhile; hooks never run it (stdlib-only,
 latency-critical): they keep recording into our inbox, which the takeover leaves alone.
 """
@@ -99,7 +100,10 @@ def _take_over(
     marker = _read_marker(data_dir)
     for source in sources:
         key = str(source)
-        if key not in marker:
+        entry = marker.get(key)
+        # Committed but not yet renamed and reported: only the renames are left. Reported
+        # means finished, so 1.x files found there again (moved in later) are new: taken too.
+        if not isinstance(entry, dict) or entry.get("reported"):
             counts = _commit(source, data_dir, log, clock(), checkpoint)
             marker[key] = {"committed_at": clock(), "carried": counts, "reported": False}
             _write_marker(data_dir, marker)

@@ -55,6 +55,20 @@ def test_1x_data_in_the_plugin_folder_is_taken_into_ours_elsewhere(tmp_path: Pat
     assert run(plugin_dir, data_dir) == (None, "")  # done: nothing again
 
 
+def test_1x_files_moved_in_after_a_finished_takeover_are_taken_too(tmp_path: Path) -> None:
+    """Health Check's advice for a 1.x installed elsewhere: move its data files into ours."""
+    write_old_data(tmp_path, OLD)
+    run(tmp_path / "plugin", tmp_path)
+    later = tmp_path / "elsewhere"
+    write_old_data(later, OldData(pending=[7], in_flight=[], acked=[], dead=[8]))
+    for name in ("queue", "dlq.db"):
+        (later / name).rename(tmp_path / name)
+    _, log = run(tmp_path / "plugin", tmp_path)
+    assert "1 queued scene, 1 failed" in log
+    assert get_queued_scene_ids(tmp_path) == {1, 2, 3, 7}
+    assert (tmp_path / "queue.migrated.2").is_dir() and (tmp_path / "dlq.db.migrated.2").is_file()
+
+
 def test_an_unreadable_queue_is_kept_and_the_rest_taken(tmp_path: Path) -> None:
     write_old_data(tmp_path, OLD)
     (tmp_path / "queue" / "data.db").write_bytes(b"not a database" * 100)
