@@ -3,11 +3,14 @@
 plexapi reads `PLEXAPI_*` variables once, at import. The worker calls `prepare_plexapi_env`
 first so every request (ours and plexapi's) carries one `X-Plex-Client-Identifier` kept in the
 data folder: Plex then lists one "Stash2Plex" device, not a new one per run or container.
+`adopt_legacy_device_id` takes over Stash2Plex 1.x's identifier (its `device_id.json`) on an
+upgrade in place, so Plex keeps listing that one device.
 Standard library only: importing this module must never import plexapi.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -22,6 +25,7 @@ __all__ = [
     "PLEXAPI_CONFIG_FILE",
     "PRODUCT",
     "ClientIdentity",
+    "adopt_legacy_device_id",
     "load_client_identity",
     "prepare_plexapi_env",
 ]
@@ -92,6 +96,23 @@ def load_client_identity(data_dir: str | os.PathLike[str]) -> ClientIdentity:
     except (OSError, UnicodeDecodeError):
         stored = None
     return ClientIdentity(stored or fresh)
+
+
+def adopt_legacy_device_id(data_dir: str | os.PathLike[str], source: Path) -> str | None:
+    """Make 1.x's `device_id.json` (`{"device_id": "<uuid4>"}`, reference/earlier-stash2plex.md)
+    our stored identifier, atomically; returns it, or None when the file holds no identifier
+    (then ours stays). Idempotent: a re-run after a SIGKILL writes the same value again.
+    """
+    try:
+        document = json.loads(source.read_bytes().decode("utf-8-sig"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    value = document.get("device_id") if isinstance(document, dict) else None
+    identifier = _valid(value) if isinstance(value, str) else None
+    if identifier is None:
+        return None
+    atomic_write_bytes(Path(data_dir) / CLIENT_ID_FILE, identifier.encode("ascii"))
+    return identifier
 
 
 def prepare_plexapi_env(data_dir: str | os.PathLike[str]) -> ClientIdentity:

@@ -66,12 +66,29 @@ def _handle(
 
     bridge = bridge_python_logging(log)
     try:
+        _take_over_1x(ctx)
         output = load_handler(route)(ctx)
         if route.key not in SCHEDULE_AWARE_MODES:
             _ask_scheduler(ctx)
         return output
     finally:
         remove_bridge(bridge)
+
+
+def _take_over_1x(ctx: Context) -> None:
+    """Stash2Plex 1.x's data, taken over before the first task works (tasks/takeover.py);
+    hooks never do it. A failure leaves its files in place for the next task, never fails
+    this one."""
+    from tasks.takeover import take_over
+
+    try:
+        take_over(ctx.plugin_dir, ctx.data_dir, ctx.log)
+    except Exception as exc:  # keep the task; every step is retried by the next task
+        ctx.log.warning(
+            "Could not finish taking over the data of Stash2Plex 1.x; the next task tries"
+            " again (enable debug_logging for details)"
+        )
+        ctx.log.debug(f"takeover: {type(exc).__name__}: {exc}")
 
 
 def _ask_scheduler(ctx: Context) -> None:

@@ -39,6 +39,7 @@ __all__ = [
     "scope_for",
     "startup_due",
     "state_from_dict",
+    "with_our_fields",
 ]
 
 STATE_FILENAME = "reconciliation_state.json"
@@ -126,6 +127,13 @@ def _last_interval_run(state: ReconciliationState) -> float:
     if not state.is_startup_run:
         last = max(last, state.last_run_time)
     return last
+
+
+def with_our_fields(state: ReconciliationState) -> ReconciliationState:
+    """`state` (e.g. Stash2Plex 1.x's, which lacks it) with `last_interval_run_time` filled
+    in from its history; idempotent."""
+    state.last_interval_run_time = _last_interval_run(state)
+    return state
 
 
 def _elapsed_at_least(last: float, now: float, period: float) -> bool:
@@ -298,7 +306,8 @@ class ReconciliationScheduler:
 
     def record_run(
         self,
-        scope: Any,
+        *args: Any,
+        scope: Any = None,
         result: Any = None,
         is_startup: bool = False,
         now: float | None = None,
@@ -306,12 +315,26 @@ class ReconciliationScheduler:
         """Store one finished run and return the new state.
 
         `result` is a GapDetectionResult or a dict with the same names (total_gaps,
-        enqueued_count, scenes_checked, <type>_count). The older `(result, scope)` order is
-        accepted: the string argument is the scope. Manual reconcile tasks record with
-        is_startup=False; Preview Gaps records nothing.
+        enqueued_count, scenes_checked, <type>_count). Ours is `record_run(scope, result)`;
+        Stash2Plex 1.x's scripts call `record_run(result, scope="…", is_startup=…)` and the
+        older `(result, scope)` order is accepted too: the string argument is the scope.
+        Manual reconcile tasks record with is_startup=False; Preview Gaps records nothing.
         """
-        if not isinstance(scope, str) and isinstance(result, str):
-            scope, result = result, scope
+        if len(args) > 2:
+            raise TypeError(f"record_run takes at most 2 positional arguments ({len(args)} given)")
+        given = list(args)
+        if scope is None and given and isinstance(given[0], str):
+            scope = given.pop(0)
+        if result is None and given and not isinstance(given[0], str):
+            result = given.pop(0)
+        if scope is None and given:
+            scope = given.pop(0)
+        if result is None and given:
+            result = given.pop(0)
+        if given:
+            raise TypeError("record_run got the scope or the result twice")
+        if scope is None:
+            raise TypeError("record_run needs the scope")
         moment = self._clock() if now is None else now
         state = self.load_state()
         by_type = {}
@@ -339,6 +362,22 @@ class ReconciliationScheduler:
         if not is_startup:
             state.last_interval_run_time = moment
         self.save_state(state)
+        return state
+
+    def upgrade_state(self) -> ReconciliationState | None:
+        """Rewrite the stored state with every field of ours (Stash2Plex 1.x's file lacks
+        `last_interval_run_time`), keeping its history; None when there is no readable file
+        (a corrupt one is never overwritten here). Atomic; a file already ours is kept."""
+        try:
+            with open(self.state_path, "rb") as handle:
+                raw = json.loads(handle.read().decode("utf-8-sig"))
+        except (OSError, ValueError, RecursionError):
+            return None  # missing, or unreadable: left as it is (load_state warns on use)
+        if not isinstance(raw, dict):
+            return None
+        state = self.load_state()
+        if "last_interval_run_time" not in raw:
+            self.save_state(with_our_fields(state))
         return state
 
     def is_due(self, config: Any, now: float | None = None) -> bool:

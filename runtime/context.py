@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from validation.config import ResolvedSettings, Stash2PlexConfig
     from validation.snapshot import Snapshot
 
-__all__ = ["Context", "SettingsSource"]
+__all__ = ["RETIRED_NOTED_FILE", "Context", "SettingsSource"]
+
+RETIRED_NOTED_FILE = "settings_1x_noted.json"
 
 # Reads the plugin's stored settings map from Stash for a handler (see plugin.settings_source).
 SettingsSource = Callable[["Context"], Mapping[str, object]]
@@ -84,6 +86,7 @@ class Context:
             self.log.debug_enabled = resolved.values.get("debug_logging") is True
             self.log.redactor.hide_paths = resolved.values.get("hide_paths") is True
             self._refresh_snapshot(resolved)
+            self._name_retired_once(resolved.retired)
             self._resolved = resolved
         return self._resolved
 
@@ -92,6 +95,34 @@ class Context:
         from validation.config import require_config
 
         return require_config(self.resolved_settings())
+
+    def _name_retired_once(self, retired: list[str]) -> None:
+        """Stash2Plex 1.x settings that mean nothing here: one info line, once per set of
+        names (remembered in the data folder, so not on every run)."""
+        if not retired:
+            return
+        import json
+
+        from base.fileio import atomic_write_bytes
+
+        memory = self.data_dir / RETIRED_NOTED_FILE
+        try:
+            noted = json.loads(memory.read_bytes())
+        except (OSError, ValueError):
+            noted = []
+        if isinstance(noted, list) and set(retired) <= set(noted):
+            return
+        why = " (matching here is always strict)" if "strict_matching" in retired else ""
+        self.log.info(
+            "Settings kept from Stash2Plex 1.x that this version does not use: "
+            f"{', '.join(retired)}{why}. Nothing to do; they can stay saved"
+        )
+        try:
+            atomic_write_bytes(
+                self.ensure_data_dir() / RETIRED_NOTED_FILE, json.dumps(retired).encode()
+            )
+        except OSError as exc:
+            self.log.debug(f"could not remember the retired settings: {exc}")
 
     def _refresh_snapshot(self, resolved: ResolvedSettings) -> None:
         from validation.snapshot import write_snapshot

@@ -5,10 +5,11 @@ Per scene: the Stash `updated_at` that was synced (string and epoch), the Plex i
 (performer/studio/tag/group, indexed so an entity rename or destroy finds its scenes), the
 fingerprint of the whole desired state pushed (`validation.drift`: what reconciliation's drift
 detection compares), and the wall-clock time of the sync. `load_sync_timestamps` and
-`load_pushed_fingerprints` stay one cheap SELECT each for reconciliation. On first open, an
-earlier Stash2Plex's `sync_timestamps.json` in the same folder is migrated once (read by
-`read_legacy_timestamps`, at the end); the old file is never modified or deleted. Also
-the notes of scenes Plex did not have (`ignore_not_in_plex`), until they are pushed.
+`load_pushed_fingerprints` stay one cheap SELECT each for reconciliation. Stash2Plex 1.x's
+`sync_timestamps.json` is taken over once by `take_over_legacy_timestamps` (called by the
+upgrade takeover, tasks/takeover.py; read by `read_legacy_timestamps`, at the end), with a
+marker in the same transaction; the old file is never modified here. Also the notes of
+scenes Plex did not have (`ignore_not_in_plex`), until they are pushed.
 """
 
 from __future__ import annotations
@@ -109,11 +110,6 @@ class SyncStateStore:
         self._conn = open_database(
             path, _MIGRATIONS, busy_timeout=busy_timeout, journal=journal, vfs=vfs
         )
-        try:
-            self._migrate_legacy()
-        except BaseException:
-            self._conn.close()
-            raise
 
     def close(self) -> None:
         self._conn.close()
@@ -258,18 +254,24 @@ class SyncStateStore:
         found = row.fetchone()
         return None if found is None else str(found[0])
 
-    def _migrate_legacy(self) -> None:
-        path = os.path.join(self.data_dir, LEGACY_FILE)
-        if not os.path.exists(path) or self.legacy_migration() is not None:
-            return
+    def take_over_legacy_timestamps(self, path: str | os.PathLike[str] | None = None) -> str | None:
+        """Take over 1.x's `sync_timestamps.json` (default: the one in this data folder) once:
+        the rows and the marker commit together, so a re-run after a SIGKILL adds nothing.
+        Returns the outcome, or None when there is no file or it cannot be read yet (OSError:
+        warned, tried again next time). A scene already synced here keeps its own state.
+        """
+        path = os.path.join(self.data_dir, LEGACY_FILE) if path is None else os.fspath(path)
+        done = self.legacy_migration()
+        if done is not None or not os.path.exists(path):
+            return done
         try:
             legacy = read_legacy_timestamps(path)
         except OSError as exc:
             _log.warning("Could not read %s (%s); will try again next time", LEGACY_FILE, exc)
-            return
+            return None
         with write_txn(self._conn):
             if self.legacy_migration() is not None:  # another process migrated meanwhile
-                return
+                return self.legacy_migration()
             if legacy is None:
                 outcome = "corrupt"
             else:
@@ -283,9 +285,12 @@ class SyncStateStore:
                 "INSERT INTO meta (key, value) VALUES (?, ?)", (_MIGRATED_KEY, outcome)
             )
         if legacy is None:
-            _log.warning("%s from an earlier Stash2Plex is corrupt; nothing migrated", LEGACY_FILE)
-        else:
-            _log.info("Migrated %s from an earlier Stash2Plex: %s", LEGACY_FILE, outcome)
+            _log.warning(
+                "%s of Stash2Plex 1.x is corrupt, so no sync times were carried over;"
+                " reconciliation checks those scenes again",
+                LEGACY_FILE,
+            )
+        return outcome
 
 
 def load_sync_timestamps(data_dir: str | os.PathLike[str]) -> dict[int, float]:

@@ -17,6 +17,7 @@ from typing import Any
 from base.about import PLUGIN_NAME, __version__
 from base.errors import StashError
 from doctor.checks import check_settings, check_stash, check_state, skipped
+from doctor.legacy import check_legacy_installs
 from doctor.report import plain_results, render, verdict
 from doctor.result import FAIL, CheckResult
 from runtime.context import Context
@@ -63,6 +64,7 @@ class _Run:
             self._plex()
         ctx.progress(0.9)
         state, document = check_state(ctx, self.config)
+        self.results.append(check_legacy_installs(ctx.plugin_dir, ctx.data_dir))
         self.results.extend(state)
         self.document.update(document)
 

@@ -47,6 +47,8 @@ def collect_status(ctx: Context) -> dict[str, object]:
         status["legacy_settings_used"] = dict(resolved.aliased)
     if resolved.unknown:
         status["unknown_settings"] = list(resolved.unknown)
+    if resolved.retired:
+        status["unused_1x_settings"] = list(resolved.retired)
     return status
 
 

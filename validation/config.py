@@ -34,6 +34,7 @@ from base.errors import ConfigError
 from validation.path_map import PathMap, PathMapError
 from validation.settings_table import (
     LEGACY_ALIASES,
+    RETIRED_1X,
     SETTINGS,
     SETTINGS_BY_KEY,
     Setting,
@@ -226,7 +227,8 @@ class ResolvedSettings:
     `values` holds every key of the table (a missing required key as ""); `config` is the
     validated config, None while `missing` names unset or invalid required keys. `invalid`:
     keys that fell back to their default; `unknown`: saved keys this version does not use;
-    `aliased`: new key → legacy key used.
+    `aliased`: new key → legacy key used; `retired`: saved Stash2Plex 1.x keys that mean
+    nothing here (settings_table.RETIRED_1X).
     """
 
     values: dict[str, object]
@@ -235,6 +237,7 @@ class ResolvedSettings:
     invalid: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     aliased: dict[str, str] = field(default_factory=dict)
+    retired: list[str] = field(default_factory=list)
 
 
 # A URL pasted from a browser may carry the token: `?X-Plex-Token=...` or `user:token@`.
@@ -292,6 +295,10 @@ def _legacy_values(
     return found
 
 
+def _true(value: object) -> bool:
+    return str(value).strip().lower() in ("true", "1")
+
+
 def resolve_settings(raw: Mapping[str, object], warn: Callable[[str], None]) -> ResolvedSettings:
     """Read Stash's settings map leniently (see the module docstring). Never raises."""
     if not isinstance(raw, Mapping):
@@ -318,7 +325,11 @@ def resolve_settings(raw: Mapping[str, object], warn: Callable[[str], None]) -> 
     resolved.values = model.model_dump()
     resolved.missing = [s.key for s in SETTINGS if s.required and not resolved.values[s.key]]
     resolved.config = None if resolved.missing else model
-    known = set(SETTINGS_BY_KEY) | {a.old_key for a in LEGACY_ALIASES}
+    known = set(SETTINGS_BY_KEY) | {a.old_key for a in LEGACY_ALIASES} | set(RETIRED_1X)
+    # a saved strict_matching=true is what this version always does (settings_table)
+    resolved.retired = sorted(
+        k for k in RETIRED_1X if k in raw and not (k == "strict_matching" and _true(raw[k]))
+    )
     resolved.unknown = sorted(str(k) for k in raw if k not in known)
     if resolved.unknown:
         warn("Ignored settings unknown to this version: " + ", ".join(resolved.unknown))

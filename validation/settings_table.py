@@ -12,6 +12,7 @@ from base.record import Record
 __all__ = [
     "LEGACY_ALIASES",
     "REQUIRED",
+    "RETIRED_1X",
     "SETTINGS",
     "SETTINGS_BY_KEY",
     "Alias",
@@ -326,6 +327,26 @@ LEGACY_ALIASES: tuple[Alias, ...] = (
     Alias("sync_art", "skip_background", invert=True),
     Alias("plex_connect_timeout", "connect_timeout"),
     Alias("plex_read_timeout", "read_timeout"),
+    # Stash2Plex 1.x (reference/earlier-stash2plex.md "Its settings"): its `enabled`, `sync_*`,
+    # `connect_timeout`, `read_timeout`, `max_retries`, `preserve_plex_edits`, `plex_*`,
+    # `reconcile_interval`/`_scope` and `debug_logging` are covered above or are our own keys.
+    Alias("trigger_plex_scan", "skip_plex_scan", invert=True),
+    Alias("reconcile_missing", "reconcile_skip_missing", invert=True),
+    Alias("skip_not_found", "ignore_not_in_plex"),
+    Alias("obfuscate_paths", "hide_paths"),
+)
+
+# Stash2Plex 1.x settings with no meaning here: named once, in one info line, on the first
+# run (runtime.context), never warned about as unknown. `strict_matching` is honoured rather
+# than retired: matching here is always strict (exact path; a basename only when unique and
+# the sizes agree, SPEC §2.4), so only a saved `false` (loose matching wanted) is named.
+RETIRED_1X: tuple[str, ...] = (
+    "max_tags",
+    "plex_unmatched_path_map",
+    "poll_interval",
+    "strict_matching",
+    "sync_master",
+    "sync_tagline",
 )
 
 

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from base.datadir import DATA_DIR_ENV, ensure_data_dir, resolve_data_dir
+from base.datadir import (
+    DATA_DIR_ENV,
+    PLUGIN_DATA_ENV,
+    ensure_data_dir,
+    legacy_data_dirs,
+    resolve_data_dir,
+)
 from base.fileio import atomic_write_bytes
 
 
@@ -36,3 +42,15 @@ def test_data_folder_is_inside_the_plugin_unless_overridden(tmp_path: Path) -> N
     assert resolve_data_dir(plugin_dir, {DATA_DIR_ENV: str(override)}) == override
     assert not override.exists()
     assert ensure_data_dir(override).is_dir()
+
+
+def test_stash_plugin_data_is_honoured_as_1x_honoured_it(tmp_path: Path) -> None:
+    plugin_dir = tmp_path / "plugins" / "Stash2Plex"
+    shared = tmp_path / "plugin-data"
+    assert resolve_data_dir(plugin_dir, {PLUGIN_DATA_ENV: str(shared)}) == shared
+    ours = tmp_path / "ours"  # our own override still wins (tests, sandbox)
+    both = {PLUGIN_DATA_ENV: str(shared), DATA_DIR_ENV: str(ours)}
+    assert resolve_data_dir(plugin_dir, both) == ours
+    # 1.x data is looked for in ours first, then in the plugin's own data/, each once
+    assert legacy_data_dirs(plugin_dir, shared) == [shared, plugin_dir / "data"]
+    assert legacy_data_dirs(plugin_dir, plugin_dir / "data") == [plugin_dir / "data"]

@@ -184,6 +184,45 @@ def test_legacy_timeouts_are_honoured_unless_the_new_key_is_saved() -> None:
     assert config.read_timeout == 45.0
 
 
+def test_1x_skip_not_found_is_ignore_not_in_plex() -> None:
+    assert load(skip_not_found=True)[0].ignore_not_in_plex is True
+    assert load(skip_not_found=False)[0].ignore_not_in_plex is False
+    assert load(skip_not_found=True, ignore_not_in_plex=False)[0].ignore_not_in_plex is False
+
+
+def test_1x_obfuscate_paths_is_hide_paths() -> None:
+    assert load(obfuscate_paths=True)[0].hide_paths is True
+    assert load(obfuscate_paths=False)[0].hide_paths is False
+    assert load(obfuscate_paths=True, hide_paths=False)[0].hide_paths is False
+
+
+def test_1x_trigger_plex_scan_is_the_inverse_of_skip_plex_scan() -> None:
+    assert load(trigger_plex_scan=False)[0].skip_plex_scan is True
+    assert load(trigger_plex_scan=True)[0].skip_plex_scan is False
+    assert load(trigger_plex_scan=False, skip_plex_scan=False)[0].skip_plex_scan is False
+
+
+def test_1x_reconcile_missing_is_the_inverse_of_reconcile_skip_missing() -> None:
+    assert load(reconcile_missing="false")[0].reconcile_skip_missing is True
+    assert load(reconcile_missing=True)[0].reconcile_skip_missing is False
+
+
+def test_1x_timeouts_share_our_keys() -> None:
+    """1.x's connect_timeout/read_timeout are our own keys, in seconds as ours (SPEC §5)."""
+    config, warnings = load(connect_timeout=10, read_timeout=60)
+    assert (config.connect_timeout, config.read_timeout, warnings) == (10.0, 60.0, [])
+
+
+def test_1x_settings_without_meaning_here_are_retired_not_unknown() -> None:
+    warnings = Warnings()
+    resolved = resolve_settings(
+        {**REQUIRED, "poll_interval": 30, "sync_master": True, "strict_matching": True}, warnings
+    )
+    assert resolved.retired == ["poll_interval", "sync_master"] and warnings == []
+    # strict matching is all this version does: only a saved false (loose wanted) is named
+    assert resolve_settings({"strict_matching": False}, warnings).retired == ["strict_matching"]
+
+
 def test_bad_legacy_timeout_is_ignored_naming_the_old_key() -> None:
     config, warnings = load(plex_connect_timeout=-1)
     assert config.connect_timeout == 5
@@ -227,7 +266,8 @@ def test_the_lenient_reading_returns_the_strict_model() -> None:
 def test_every_alias_targets_a_boolean_or_number_of_the_table() -> None:
     for alias in LEGACY_ALIASES:
         target = SETTINGS_BY_KEY[alias.key]
-        assert target.type == ("BOOLEAN" if alias.invert else "NUMBER"), alias.old_key
+        assert target.type in ("BOOLEAN", "NUMBER"), alias.old_key
+        assert target.type == "BOOLEAN" or not alias.invert, alias.old_key
 
 
 def test_bad_legacy_value_is_ignored_with_one_warning() -> None:
@@ -237,8 +277,8 @@ def test_bad_legacy_value_is_ignored_with_one_warning() -> None:
 
 
 def test_unknown_keys_get_one_warning_listing_them() -> None:
-    _, warnings = load(poll_interval=30, strict_mode=True)
-    assert warnings == ["Ignored settings unknown to this version: poll_interval, strict_mode"]
+    _, warnings = load(turbo=30, strict_mode=True)
+    assert warnings == ["Ignored settings unknown to this version: strict_mode, turbo"]
 
 
 def test_direct_construction_is_strict() -> None:

@@ -22,7 +22,8 @@ SAVED = {
     "plex_token": PLEX_TOKEN,
     "max_retries": "abc",
     "enabled": False,
-    "poll_interval": 30,
+    "poll_interval": 30,  # Stash2Plex 1.x's, meaningless here: named once, not "unknown"
+    "turbo": True,
 }
 
 
@@ -37,12 +38,15 @@ def test_status_reports_effective_settings_with_the_token_masked(data_dir) -> No
     assert settings["max_retries"] == 5 and settings["paused"] is True
     assert status["settings_defaulted"] == ["max_retries"]
     assert status["legacy_settings_used"] == {"paused": "enabled"}
-    assert status["unknown_settings"] == ["poll_interval"]
+    assert status["unknown_settings"] == ["turbo"]
+    assert status["unused_1x_settings"] == ["poll_interval"]
     assert run.messages("warning") == [
         "Setting max_retries='abc': not a number; using 5",
-        "Ignored settings unknown to this version: poll_interval",
+        "Ignored settings unknown to this version: turbo",
     ]
     info = run.messages("info")
+    retired = "Settings kept from Stash2Plex 1.x that this version does not use: poll_interval."
+    assert [m for m in info if m.startswith(retired)] == [info.pop(0)]  # read first
     assert info[0].startswith(f"Stash2Plex {__version__}") and info[1].startswith("Settings: ")
     assert "plex_token='***'" in info[1]
 
@@ -92,7 +96,9 @@ def test_settings_switch_debug_lines_on_and_register_the_token(data_dir: Path) -
     ctx.log.debug(f"after the settings: token {PLEX_TOKEN}")
     logs, _, _ = parse_stderr(stream.getvalue())
     assert [line.message for line in logs] == [
-        "Ignored settings unknown to this version: poll_interval",
+        "Ignored settings unknown to this version: turbo",
+        "Settings kept from Stash2Plex 1.x that this version does not use: poll_interval."
+        " Nothing to do; they can stay saved",
         "[debug] after the settings: token ***",
     ]
 

@@ -144,6 +144,13 @@ LEGACY = {
 }
 
 
+def take_over(folder: Path) -> dict[int, float]:
+    """What the upgrade takeover does for this file, then the timestamps as read afterwards."""
+    with SyncStateStore(folder) as store:
+        store.take_over_legacy_timestamps()
+    return load_sync_timestamps(folder)
+
+
 def write_legacy(folder: Path, text: str) -> Path:
     path = folder / "sync_timestamps.json"
     path.write_text(text, encoding="utf-8")
@@ -154,7 +161,8 @@ def write_legacy(folder: Path, text: str) -> Path:
 def test_migrates_a_realistic_file_once_and_never_touches_it(tmp_path: Path) -> None:
     path = write_legacy(tmp_path, json.dumps(LEGACY).replace("Infinity", "1e999"))
     before = (path.read_bytes(), path.stat().st_mtime)
-    assert load_sync_timestamps(tmp_path) == {
+    assert load_sync_timestamps(tmp_path) == {}  # opening alone takes nothing over
+    assert take_over(tmp_path) == {
         101: 1712345678.5,
         102: 1712345000.0,
         103: 1712311200.0,
@@ -169,14 +177,14 @@ def test_migrates_a_realistic_file_once_and_never_touches_it(tmp_path: Path) -> 
     assert (migrated.targets, migrated.fingerprints, migrated.updated_at) == ((), {}, None)
     assert migrated.last_synced_at == 1712345000.0
     write_legacy(tmp_path, json.dumps({"200": 1712345678}))  # migrated once only
-    assert 200 not in load_sync_timestamps(tmp_path)
+    assert 200 not in take_over(tmp_path)
 
 
 def test_migration_never_overrides_newer_state(tmp_path: Path) -> None:
     with SyncStateStore(tmp_path) as store:
         store.put(state(101, updated_at=None, updated_at_epoch=5.0))
     write_legacy(tmp_path, json.dumps({"101": 1712345678, "102": 1712345679}))
-    assert load_sync_timestamps(tmp_path) == {101: 5.0, 102: 1712345679.0}
+    assert take_over(tmp_path) == {101: 5.0, 102: 1712345679.0}
 
 
 @pytest.mark.parametrize("text", ["{not json", "[1, 2, 3]", '"a string"', "", "\xff\xfe{}"])
@@ -186,8 +194,8 @@ def test_a_corrupt_file_warns_once_and_migrates_nothing(
     path = tmp_path / "sync_timestamps.json"
     path.write_bytes(text.encode("latin-1"))
     with caplog.at_level(logging.WARNING, logger="sync_queue.sync_state"):
-        assert load_sync_timestamps(tmp_path) == {}
-        assert load_sync_timestamps(tmp_path) == {}
+        assert take_over(tmp_path) == {}
+        assert take_over(tmp_path) == {}
         with SyncStateStore(tmp_path) as store:
             assert store.legacy_migration() == "corrupt"
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
@@ -200,8 +208,8 @@ def test_an_unreadable_file_is_retried_later(
 ) -> None:
     (tmp_path / "sync_timestamps.json").mkdir()  # cannot be read as a file
     with caplog.at_level(logging.WARNING, logger="sync_queue.sync_state"):
-        assert load_sync_timestamps(tmp_path) == {}
+        assert take_over(tmp_path) == {}
     assert any("will try again" in r.getMessage() for r in caplog.records)
     (tmp_path / "sync_timestamps.json").rmdir()
     write_legacy(tmp_path, json.dumps({"7": 1712345678}))
-    assert load_sync_timestamps(tmp_path) == {7: 1712345678.0}
+    assert take_over(tmp_path) == {7: 1712345678.0}

@@ -5,6 +5,7 @@ Real files in a temporary data folder; the clock is always injected.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,30 @@ def test_record_run_accepts_the_older_argument_order(scheduler: ReconciliationSc
     state = scheduler.record_run(result=FakeResult(missing_count=9), scope="all", now=T0 + 1)
     assert (state.last_run_scope, state.last_gaps_by_type["missing"]) == ("all", 9)
     assert state.run_count == 2
+
+
+def test_record_run_accepts_1x_keyword_form(scheduler: ReconciliationScheduler) -> None:
+    """1.x scripts call `record_run(result, scope=..., is_startup=...)` (a TypeError before)."""
+    state = scheduler.record_run(FakeResult(), scope="recent", is_startup=True, now=T0)
+    assert (state.last_run_scope, state.last_gaps_found, state.is_startup_run) == (
+        "recent",
+        6,
+        True,
+    )
+    assert state.last_interval_run_time == 0.0  # a startup run, as the keyword said
+    state = scheduler.record_run({"total_gaps": 2}, scope="all", now=T0 + 1)
+    assert (state.last_run_scope, state.last_gaps_found, state.run_count) == ("all", 2, 2)
+    with pytest.raises(TypeError):
+        scheduler.record_run(FakeResult(), "all", scope="recent", now=T0)
+
+
+def test_upgrade_state_adds_our_fields_to_a_1x_file(scheduler: ReconciliationScheduler) -> None:
+    old = {"last_run_time": T0, "last_run_scope": "all", "is_startup_run": False, "run_count": 4}
+    Path(scheduler.state_path).write_text(json.dumps(old))
+    state = scheduler.upgrade_state()
+    assert state is not None and (state.run_count, state.last_interval_run_time) == (4, T0)
+    stored = json.loads(Path(scheduler.state_path).read_text())
+    assert stored["run_count"] == 4 and stored["last_interval_run_time"] == T0
 
 
 def test_record_run_reads_dicts_and_drift(scheduler: ReconciliationScheduler) -> None:
