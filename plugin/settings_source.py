@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from runtime.plugin_id import plugin_id_of
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from runtime.context import Context
@@ -27,6 +25,7 @@ SETTINGS_TIMEOUT_S = 15.0
 
 def fetch_settings(ctx: Context) -> Mapping[str, object]:
     """The stored settings of this plugin (`{}` when never saved). Raises StashError."""
+    from runtime.plugin_id import plugin_id_of
     from stash.connection import StashEndpoint
     from stash.hookcalls import post_graphql
 

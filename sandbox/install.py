@@ -13,25 +13,12 @@ import shutil
 from pathlib import Path
 
 from sandbox.harness import ENTRY_SCRIPT, MANIFEST_FILE, REPO_ROOT
+from scripts.package import PLUGIN_PACKAGES
 
 __all__ = ["install_plugin"]
 
-# What the release zip ships besides the manifest (scripts/package.py PLUGIN_PACKAGES).
-_SHIPPED = (
-    ENTRY_SCRIPT,
-    "requirements.txt",
-    "base",
-    "stash",
-    "sync_queue",
-    "validation",
-    "plex",
-    "runtime",
-    "reconciliation",
-    "worker",
-    "doctor",
-    "tasks",
-    "plugin",
-)
+# What the release zip ships besides the manifest and the documents.
+_SHIPPED = (ENTRY_SCRIPT, "requirements.txt", *PLUGIN_PACKAGES)
 
 
 def install_plugin(folder: Path, manifest_name: str = "s2p.yml", source: Path = REPO_ROOT) -> Path:
