@@ -266,7 +266,12 @@ def wake_worker(
     try:
         if stale_job is not None:
             job = hookcalls.find_job(endpoint, stale_job, timeout=timeout)
-            if job is not None and job.status == "FAILED":
+            # Job ids restart with Stash: only a failed job of our task counts.
+            if (
+                job is not None
+                and job.status == "FAILED"
+                and job.description.strip() == WORKER_JOB_DESCRIPTION
+            ):
                 write_marker(data_dir, _FAILED_STATE, now)
                 log.warning(failed_job_line(stale_job))
                 return JOB_FAILED

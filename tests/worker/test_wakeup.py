@@ -271,3 +271,15 @@ def test_the_job_id_goes_only_into_the_marker_this_request_wrote(world: Sandbox)
     wakeup._note_job(data_dir, T0 + 1, "6")
     assert wakeup.read_marker(data_dir) == ("requested", T0 + 1)
     assert wakeup.read_marker_job(data_dir) == "6"
+
+
+def test_a_failed_job_that_is_not_ours_is_not_reported(world: Sandbox) -> None:
+    # Stash restarted and reused the id: the job the marker names is now someone else's.
+    world.stash.plugin_runner.plugin_id = "Stash2Plex"  # type: ignore[union-attr]
+    stash_query(world, 'mutation { runPluginTask(plugin_id: "Other", task_name: "Scan") }')
+    world.stash.run_next_job()
+    (other,) = [j for j in world.stash.jobs if j.status == "FAILED"]
+    wakeup.write_marker(data_dir_of(world), "requested", T0, str(other.id))
+    result, lines = _wake(world, T0 + wakeup.MARKER_TTL_S + 1)
+    assert (result, lines) == (wakeup.REQUESTED, [])
+    assert world.stash.log.count("graphql:findJob") == 1
