@@ -5,15 +5,22 @@ installed from the pinned `requirements.txt` into the plugin's own data folder
 (`pip install --target`, with the interpreter Stash runs, under a cross-process lock),
 through PythonDepManager when that plugin is present. `--target` sidesteps PEP 668, so
 `--break-system-packages` is never used. On failure: one line with the exact command.
+
+Each install goes into a fresh folder and is pointed to only once verified
+(`plugin.deps_folders`), so a SIGKILL at any instant, even with the orphaned pip still
+writing, leaves the folder tasks use intact. The command shown after a failure installs into
+`deps_dir` (`data/deps/<tag>`, also where installs before the pointer went); a task that
+finds the packages complete there adopts that folder.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
-import platform
+import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -21,6 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from base.errors import DependencyError
+from plugin.deps_folders import (
+    current_folder,
+    deps_root,
+    interpreter_tag,
+    new_folder,
+    point_to,
+    remove_unused,
+)
 from plugin.filelock import FileLock
 from stash.log import StashLog
 
@@ -71,9 +86,9 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 def deps_dir(data_dir: Path) -> Path:
-    """Install folder for this interpreter and platform (compiled wheels differ per ABI)."""
-    tag = f"{sys.implementation.cache_tag}-{sys.platform}-{platform.machine().lower()}"
-    return Path(data_dir) / "deps" / tag
+    """The folder a hand-run install goes to (the command a failure shows), per interpreter
+    and platform (compiled wheels differ per ABI); a task adopts it once it is complete."""
+    return deps_root(data_dir) / interpreter_tag()
 
 
 def activate(target: Path) -> bool:
@@ -121,9 +136,14 @@ def read_pins(requirements: Path) -> dict[str, str]:
 
 
 def install_command(
-    python: str, target: Path, requirements: Path, pip_args: Sequence[str] = ()
+    python: str,
+    target: Path,
+    requirements: Path,
+    pip_args: Sequence[str] = (),
+    installer: Sequence[str] | None = None,
 ) -> list[str]:
-    return [
+    """pip's command line; `installer` replaces `python -m pip install <flags>` (tests)."""
+    head = installer or [
         python,
         "-m",
         "pip",
@@ -131,12 +151,8 @@ def install_command(
         "--disable-pip-version-check",
         "--no-input",
         "--upgrade",
-        "--target",
-        str(target),
-        *pip_args,
-        "-r",
-        str(requirements),
     ]
+    return [*head, "--target", str(target), *pip_args, "-r", str(requirements)]
 
 
 def _shell(command: Sequence[str]) -> str:
@@ -168,8 +184,10 @@ def _try_dep_manager(deps: Sequence[Dependency], requirements: Path, log: StashL
     importlib.invalidate_caches()
 
 
-def _run_pip(command: list[str], names: str, timeout: float, log: StashLog) -> None:
-    hint = f"Install them by running: {_shell(command)}"
+def _run_pip(
+    command: list[str], names: str, timeout: float, log: StashLog, by_hand: list[str]
+) -> None:
+    hint = f"Install them by running: {_shell(by_hand)}"
     try:
         done = subprocess.run(
             command,
@@ -188,7 +206,7 @@ def _run_pip(command: list[str], names: str, timeout: float, log: StashLog) -> N
             log.debug(f"pip: {line}")
         reason = tail[-1].strip() if tail else f"exit status {done.returncode}"
         if "No module named pip" in (done.stderr or ""):
-            hint = f"pip is missing: run {_shell([command[0]])} -m ensurepip first. {hint}"
+            hint = f"pip is missing: run {_shell([by_hand[0]])} -m ensurepip first. {hint}"
         raise DependencyError(f"Installing {names} failed ({reason[:200]}). {hint}")
 
 
@@ -197,6 +215,50 @@ def _disable_yml(target: Path, log: StashLog) -> None:
     for path in target.rglob("*.yml"):
         path.rename(path.with_name(path.name + ".disabled"))
         log.warning(f"Renamed {path.name} in the dependency folder so Stash does not load it")
+
+
+def _not_from(folder: Path, deps: Sequence[Dependency]) -> list[Dependency]:
+    """Packages that do not import from `folder` (missing, or found elsewhere first)."""
+    root = os.path.normcase(os.path.realpath(folder)) + os.sep
+    strays = []
+    for dep in deps:
+        spec = importlib.util.find_spec(dep.import_name)
+        places = [spec.origin] if spec is not None and spec.origin else []
+        if spec is not None and spec.submodule_search_locations:
+            places += list(spec.submodule_search_locations)
+        if not any(os.path.normcase(os.path.realpath(p)).startswith(root) for p in places):
+            strays.append(dep)
+    return strays
+
+
+def _deactivate(folder: Path) -> None:
+    entry = str(folder)
+    while entry in sys.path:
+        sys.path.remove(entry)
+    importlib.invalidate_caches()
+
+
+def _adopt(data_dir: Path, folder: Path, deps: Sequence[Dependency]) -> bool:
+    """Use `folder` (a hand-run or earlier install) if every package imports from it."""
+    if not folder.is_dir():
+        return False
+    activate(folder)
+    importlib.invalidate_caches()
+    if missing_dependencies(deps) or _not_from(folder, deps):
+        _deactivate(folder)
+        return False
+    point_to(data_dir, folder)
+    return True
+
+
+def _tidy(data_dir: Path, log: StashLog) -> None:
+    try:
+        removed = remove_unused(data_dir)
+    except OSError as exc:
+        log.debug(f"dependency folders not tidied: {exc}")
+        return
+    if removed:
+        log.debug(f"removed unused dependency folders: {', '.join(removed)}")
 
 
 def ensure_dependencies(
@@ -211,44 +273,85 @@ def ensure_dependencies(
     lock_timeout: float = LOCK_TIMEOUT_S,
     install_timeout: float = INSTALL_TIMEOUT_S,
     use_dep_manager: bool = True,
+    installer: Sequence[str] | None = None,
 ) -> None:
     """Return once every dependency imports; install them first if needed.
 
+    `installer`: a command replacing `python -m pip install` (tests' stub installers).
     Raises DependencyError (with the exact command to run) or LockTimeout.
     """
-    target = deps_dir(data_dir)
-    activate(target)
+    data_dir = Path(data_dir)
+    current = current_folder(data_dir)
+    if current is not None:
+        activate(current)
     if not missing_dependencies(deps):
+        _tidy(data_dir, log)
         return
     requirements = requirements or Path(plugin_dir) / "requirements.txt"
-    command = install_command(python, target, requirements, pip_args)
-    if not requirements.is_file():
-        raise DependencyError(
-            f"Stash2Plex needs {_names(missing_dependencies(deps))} but {requirements} is "
-            "missing: reinstall the plugin"
-        )
-    Path(data_dir).mkdir(parents=True, exist_ok=True)
-    with FileLock(Path(data_dir) / LOCK_FILE, lock_timeout, "dependency installation"):
+    by_hand = install_command(python, deps_dir(data_dir), requirements, pip_args, installer)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(data_dir / LOCK_FILE, lock_timeout, "dependency installation"):
         importlib.invalidate_caches()
-        activate(target)  # another process may have installed them while we waited
+        current = current_folder(data_dir)  # another process may have installed meanwhile
+        if current is not None:
+            activate(current)
         need = missing_dependencies(deps)
-        if not need:
+        if not need or _adopt(data_dir, deps_dir(data_dir), deps):
             return
+        if not requirements.is_file():
+            raise DependencyError(
+                f"Stash2Plex needs {_names(need)} but {requirements} is missing: reinstall "
+                "the plugin"
+            )
         if use_dep_manager:
             _try_dep_manager(need, requirements, log)
             need = missing_dependencies(deps)
             if not need:
                 return
-        log.info(f"Installing {_names(need)} into {target} (first run only; may take minutes)")
-        target.mkdir(parents=True, exist_ok=True)
-        _run_pip(command, _names(need), install_timeout, log)
+        _install(
+            data_dir,
+            requirements,
+            need,
+            deps,
+            log,
+            by_hand,
+            install_timeout,
+            python,
+            pip_args,
+            installer,
+        )
+
+
+def _install(
+    data_dir: Path,
+    requirements: Path,
+    need: Sequence[Dependency],
+    deps: Sequence[Dependency],
+    log: StashLog,
+    by_hand: list[str],
+    install_timeout: float,
+    python: str,
+    pip_args: Sequence[str],
+    installer: Sequence[str] | None,
+) -> None:
+    """Install into a fresh folder; point to it only once every package imports from it."""
+    target = new_folder(data_dir, requirements.read_bytes())
+    command = install_command(python, target, requirements, pip_args, installer)
+    log.info(f"Installing {_names(need)} into {target} (first run only; may take minutes)")
+    try:
+        _run_pip(command, _names(need), install_timeout, log, by_hand)
+        _disable_yml(target, log)
         activate(target)
         importlib.invalidate_caches()
-        _disable_yml(target, log)
-        still = missing_dependencies(deps)
+        still = missing_dependencies(deps) or _not_from(target, need)
         if still:
             raise DependencyError(
                 f"{_names(still)} still not importable after installing. "
-                f"Install them by running: {_shell(command)}"
+                f"Install them by running: {_shell(by_hand)}"
             )
-        log.info(f"Installed {_names(need)}")
+    except BaseException:
+        _deactivate(target)
+        shutil.rmtree(target, ignore_errors=True)  # never pointed to: no task uses it
+        raise
+    point_to(data_dir, target)
+    log.info(f"Installed {_names(need)}")

@@ -1,7 +1,8 @@
 """Where a task gets the plugin's stored settings map from Stash: one stdlib GraphQL request.
 
-The settings live only in Stash (`configuration { plugins(include: ["Stash2Plex"]) }`,
-reference/stash.md §4); stdin carries none. Read over `stash.hookcalls` (standard library,
+The settings live only in Stash (`configuration { plugins(include: [<id>]) }`,
+reference/stash.md §4), under the plugin's id, which is its manifest's file name
+(`runtime.plugin_id`); stdin carries none. Read over `stash.hookcalls` (standard library,
 one request) rather than the stashapi gateway, so a task still learns its settings — and
 can say what is wrong — when stashapi is broken or missing (reference/stash.md §11.21).
 Tests pass their own callable to `plugin.app.run(settings_source=...)`.
@@ -10,8 +11,6 @@ Tests pass their own callable to `plugin.app.run(settings_source=...)`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-from base.about import PLUGIN_ID
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,14 +25,18 @@ SETTINGS_TIMEOUT_S = 15.0
 
 def fetch_settings(ctx: Context) -> Mapping[str, object]:
     """The stored settings of this plugin (`{}` when never saved). Raises StashError."""
+    from runtime.plugin_id import plugin_id_of
     from stash.connection import StashEndpoint
     from stash.hookcalls import post_graphql
 
     endpoint = StashEndpoint.from_server_connection(ctx.invocation.server_connection)
     for secret in endpoint.secrets():
         ctx.log.add_secret(secret)
-    data = post_graphql(endpoint, SETTINGS_QUERY, {"ids": [PLUGIN_ID]}, timeout=SETTINGS_TIMEOUT_S)
+    plugin_id, guess = plugin_id_of(ctx.plugin_dir)
+    if guess is not None:
+        ctx.log.debug(f"plugin id: {guess}")
+    data = post_graphql(endpoint, SETTINGS_QUERY, {"ids": [plugin_id]}, timeout=SETTINGS_TIMEOUT_S)
     configuration = data.get("configuration")
     plugins = configuration.get("plugins") if isinstance(configuration, dict) else None
-    values = plugins.get(PLUGIN_ID) if isinstance(plugins, dict) else None
+    values = plugins.get(plugin_id) if isinstance(plugins, dict) else None
     return dict(values) if isinstance(values, dict) else {}

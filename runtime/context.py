@@ -54,6 +54,13 @@ class Context:
     def __repr__(self) -> str:
         return f"Context({self.invocation!r}, data_dir={str(self.data_dir)!r})"
 
+    @property
+    def plugin_id(self) -> str:
+        """Stash's id for this plugin: its manifest's file name (see runtime.plugin_id)."""
+        from runtime.plugin_id import plugin_id_of
+
+        return plugin_id_of(self.plugin_dir)[0]
+
     def ensure_data_dir(self) -> Path:
         """The data folder, created if needed."""
         return ensure_data_dir(self.data_dir)

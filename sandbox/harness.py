@@ -249,6 +249,9 @@ class PluginHarness:
     # Script to start instead of Stash2Plex.py (tests' drivers that inject a scripted seam);
     # relative to plugin_dir or absolute. Everything else about the start stays Stash's.
     entry: str = ENTRY_SCRIPT
+    # The manifest's file name in plugin_dir; Stash's plugin id is this name without `.yml`
+    # (pkg/plugin/config.go). `sandbox.install.install_plugin` installs under another name.
+    manifest_file: str = MANIFEST_FILE
     _cwd: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
 
     def __post_init__(self) -> None:
@@ -334,8 +337,13 @@ class PluginHarness:
     def run_task(self, mode: str, **args: str) -> PluginRun:
         return self.run({"mode": mode, **args})
 
+    @property
+    def plugin_id(self) -> str:
+        """Stash's id for the plugin: the manifest's file name without its extension."""
+        return self.manifest_file.rsplit(".", 1)[0]
+
     def manifest(self) -> PluginManifest:
-        return PluginManifest.load(self.plugin_dir / MANIFEST_FILE)
+        return PluginManifest.load(self.plugin_dir / self.manifest_file)
 
     def hook_args(
         self,
@@ -350,7 +358,7 @@ class PluginHarness:
             context = {"id": hook_id, **context}  # Go omits a zero id
         if input_fields:
             context["inputFields"] = input_fields
-        if default_args is None and (self.plugin_dir / MANIFEST_FILE).is_file():
+        if default_args is None and (self.plugin_dir / self.manifest_file).is_file():
             hooks = self.manifest().hooks_for(trigger)
             default_args = hooks[0].default_args if hooks else {}
         return {**(default_args or {}), "hookContext": context}
@@ -422,6 +430,7 @@ class StashPluginRunner:
 
     def __init__(self, harness: PluginHarness, task_timeout: float = 600) -> None:
         self.harness = harness
+        self.plugin_id = harness.plugin_id
         self.task_timeout = task_timeout
         self.runs: list[tuple[str, PluginRun]] = []  # (task name or hook trigger, result)
         self._running: RunningPlugin | None = None

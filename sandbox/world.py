@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.generator import GeneratedLibrary, GeneratorOptions, generate
-from sandbox.harness import PLUGIN_ID, REPO_ROOT, PluginHarness, StashPluginRunner
+from sandbox.harness import MANIFEST_FILE, REPO_ROOT, PluginHarness, StashPluginRunner
 from sandbox.plex_emu import PlexEmulator
 from sandbox.stash_emu import StashEmulator
 
@@ -41,7 +41,12 @@ class Sandbox:
         """Store plugin settings in Stash as the Settings page would (the whole map)."""
         self.extra_settings.update(settings)
         with self.stash.library.lock:
-            self.stash.library.plugin_settings[PLUGIN_ID] = self.plugin_settings()
+            self.stash.library.plugin_settings[self.plugin_id] = self.plugin_settings()
+
+    @property
+    def plugin_id(self) -> str:
+        """The id Stash knows the plugin by (its manifest's file name), settings' key."""
+        return self.harness.plugin_id
 
     def stop(self) -> None:
         self.stash.stop()
@@ -63,6 +68,7 @@ def start_sandbox(
     latency_s: float = 0.0,
     run_jobs_inline: bool = True,
     plugin_dir: Path = REPO_ROOT,
+    manifest_file: str = MANIFEST_FILE,
 ) -> Sandbox:
     generated = generate(options or GeneratorOptions())
     plex = PlexEmulator(library=generated.plex, port=plex_port).start()
@@ -71,7 +77,9 @@ def start_sandbox(
     ).start()
     plex.knobs.latency_s = latency_s
     stash.knobs.latency_s = latency_s
-    harness = PluginHarness(plugin_dir=plugin_dir, stash_url=stash.url, data_dir=data_dir)
+    harness = PluginHarness(
+        plugin_dir=plugin_dir, stash_url=stash.url, data_dir=data_dir, manifest_file=manifest_file
+    )
     runner = StashPluginRunner(harness)
     stash.plugin_runner = runner
     stash.run_jobs_inline = run_jobs_inline

@@ -1,4 +1,4 @@
-"""The hook's two Stash calls (job queue, start a plugin task) over the standard library.
+"""The hook's Stash calls (job queue, one job, start a plugin task) over the standard library.
 
 Hooks must stay stdlib-only and fast, so this is a minimal GraphQL POST over `http.client`
 with a short timeout (2 s by default) and the same error classes as the gateway.
@@ -15,16 +15,18 @@ from base.errors import StashUnavailable
 from stash.connection import StashEndpoint
 from stash.errors import translate
 from stash.protocol import (
+    FIND_JOB_QUERY,
     JOB_QUEUE_QUERY,
     RUN_PLUGIN_TASK_MUTATION,
     JobInfo,
     encode_request,
+    parse_find_job,
     parse_job_queue,
     parse_response,
     parse_run_plugin_task,
 )
 
-__all__ = ["JobInfo", "job_queue", "post_graphql", "run_plugin_task"]
+__all__ = ["JobInfo", "find_job", "job_queue", "post_graphql", "run_plugin_task"]
 
 _MAX_BODY = 4 * 1024 * 1024  # a job list or a task id; anything bigger is not Stash
 
@@ -106,6 +108,11 @@ def post_graphql(
 def job_queue(endpoint: StashEndpoint, timeout: float = 2.0) -> list[JobInfo]:
     """Stash's job queue (queued and running jobs)."""
     return parse_job_queue(post_graphql(endpoint, JOB_QUEUE_QUERY, timeout=timeout))
+
+
+def find_job(endpoint: StashEndpoint, job_id: str, timeout: float = 2.0) -> JobInfo | None:
+    """One job by id (queued or recently finished); None when Stash no longer knows it."""
+    return parse_find_job(post_graphql(endpoint, FIND_JOB_QUERY, {"id": job_id}, timeout=timeout))
 
 
 def run_plugin_task(

@@ -15,17 +15,25 @@ from base.errors import StashUnavailable
 from stash.errors import StashQueryError, from_status
 
 __all__ = [
+    "FIND_JOB_QUERY",
     "JOB_QUEUE_QUERY",
     "RUN_PLUGIN_TASK_MUTATION",
     "JobInfo",
     "ScenePages",
     "encode_request",
+    "parse_find_job",
     "parse_job_queue",
     "parse_response",
     "parse_run_plugin_task",
 ]
 
 JOB_QUEUE_QUERY = "query JobQueue { jobQueue { id status description addTime startTime } }"
+
+# One job, queued or finished (Stash keeps the last 10 finished jobs findable,
+# pkg/job/manager.go maxGraveyardSize). No `error` field: v0.24 and v0.25 have none.
+FIND_JOB_QUERY = (
+    "query FindJob($id: ID!) { findJob(input: {id: $id}) { id status description addTime } }"
+)
 
 # Only plugin_id and task_name: Stash v0.24 has neither `description` nor `args_map`.
 # `String!` matches v0.24's non-null task_name and is accepted by today's nullable one.
@@ -99,6 +107,19 @@ def parse_job_queue(data: dict[str, object]) -> list[JobInfo]:
             )
         )
     return result
+
+
+def parse_find_job(data: dict[str, object]) -> JobInfo | None:
+    """The job `findJob` returned, or None when Stash no longer knows it."""
+    job = data.get("findJob")
+    if not isinstance(job, dict):
+        return None
+    return JobInfo(
+        id=str(job.get("id", "")),
+        status=str(job.get("status", "")),
+        description=str(job.get("description") or ""),
+        add_time=job.get("addTime"),
+    )
 
 
 def parse_run_plugin_task(data: dict[str, object]) -> str:

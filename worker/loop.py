@@ -193,6 +193,7 @@ class WorkerRun:
                 self.log,
                 now=self.clock(),
                 use_marker=False,
+                plugin_dir=self.ctx.plugin_dir,
             )
         summary.duration_s = self.services.timer() - self.started
         for level, line in summary.lines():

@@ -2,7 +2,8 @@
 
 Entity edits bump only the entity's own `updated_at` (never its scenes') and fire only the
 entity's hooks (Performer.*, Studio.*, Tag.*, and both Group.* and Movie.* for groups).
-runPluginTask queues a job "Running plugin task: <task>" on the one-at-a-time queue.
+runPluginTask queues a job "Running plugin task: <task>" on the one-at-a-time queue, for any
+plugin id and task name (an unknown one fails the job when it runs, as in Stash).
 """
 
 from __future__ import annotations
@@ -183,12 +184,9 @@ def run_plugin_task(
     args: list[dict[str, Any]] | None = None,
     args_map: dict[str, Any] | None = None,
 ) -> str:
+    # Like Stash, any plugin id and task name are accepted: the job fails when it runs
+    # (internal/manager/task_plugin.go; see jobs.JobManager._execute).
     state = context(info).state
-    runner = state.jobs.runner
-    if runner is None or runner.plugin_id != plugin_id:
-        raise ValueError(f"plugin with id {plugin_id} not found")
-    if task_name is not None and task_name not in runner.task_names():
-        raise ValueError(f"task {task_name} not found in plugin {plugin_id}")
     if args_map is None:
         args_map = {a["key"]: _arg_value(a.get("value")) for a in args or []}
     if description is None:

@@ -2,8 +2,17 @@
 
 Like Stash's job manager it runs one job at a time; finished and cancelled jobs leave the
 queue (`jobQueue`) but stay findable (`findJob`). A plugin task whose process reports an
-error still ends FINISHED, as in Stash. The process itself is started by a `PluginRunner`
-(the sandbox harness), so this module never spawns anything.
+error still ends FINISHED, as in Stash. A job naming a plugin id or task Stash does not know
+ends FAILED with Stash's error text when it runs (`runPluginTask` accepted it). The process
+itself is started by a `PluginRunner` (the sandbox harness), so this module never spawns
+anything.
+
+Evidence (Stash v0.30.1): internal/manager/task_plugin.go `RunPluginTask` adds the job
+without looking the plugin up; inside the job, `PluginCache.CreateTask` (pkg/plugin/
+plugins.go) returns "no plugin with ID %s" / "no task with name %s in plugin %s", wrapped as
+"Error creating plugin task: %w", and pkg/job/manager.go marks the job FAILED with that
+error. v0.24 and v0.25 only logged it and ended the job FINISHED (their job exec returned
+nothing, and their `Job` has no `error` field); the emulator models v0.26 and later here.
 """
 
 from __future__ import annotations
@@ -173,8 +182,14 @@ class JobManager:
 
     def _execute(self, job: Job) -> None:
         runner = self.runner
-        if runner is None:
-            job.error = f"plugin {job.plugin_id} not found"
+        if runner is None or runner.plugin_id != job.plugin_id:
+            job.error = f"Error creating plugin task: no plugin with ID {job.plugin_id}"
+            return
+        if job.task_name and job.task_name not in runner.task_names():
+            name = getattr(runner, "plugin_name", job.plugin_id)
+            job.error = (
+                f"Error creating plugin task: no task with name {job.task_name} in plugin {name}"
+            )
             return
 
         def progress(value: float) -> None:

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import importlib
 import io
+import os
 import re
 import sys
 import zipfile
@@ -23,6 +24,7 @@ from plugin.deps import (
     missing_dependencies,
     read_pins,
 )
+from plugin.deps_folders import current_folder, interpreter_tag
 from plugin.filelock import FileLock
 from sandbox.harness import REPO_ROOT, parse_stderr
 from stash.log import StashLog
@@ -97,10 +99,12 @@ def test_missing_dependency_is_installed_into_the_data_folder(
         pip_args=["--no-index", "--find-links", str(wheels)],
         use_dep_manager=False,
     )
-    target = deps_dir(data_dir)
+    target = current_folder(data_dir)  # a fresh folder, named by the pointer once verified
+    assert target is not None and target.parent == data_dir / "deps"
+    assert target.name.startswith(interpreter_tag() + "-") and target != deps_dir(data_dir)
     assert missing_dependencies([FAKE]) == []
     assert importlib.import_module("s2p_fake_dep").VALUE == "1.0"
-    assert importlib.import_module("s2p_fake_dep").__file__.startswith(str(target))
+    assert importlib.import_module("s2p_fake_dep").__file__.startswith(str(target) + os.sep)
     assert sys.path[1] == str(target)
     # Stash would try to load any *.yml under its plugins folder as a plugin.
     assert list(target.rglob("*.yml")) == []
@@ -120,6 +124,7 @@ def test_installed_dependencies_are_reused_without_pip(tmp_path: Path, isolated_
     ensure_dependencies(tmp_path, data_dir, log, deps=[FAKE], requirements=tmp_path / "none.txt")
     assert importlib.import_module("s2p_fake_dep").VALUE == "vendored"
     assert stream.getvalue() == b""
+    assert current_folder(data_dir) == target  # adopted: the pointer names it from now on
 
 
 def test_failed_install_gives_one_line_with_the_exact_command(

@@ -197,14 +197,33 @@ def test_run_plugin_task_queues_one_job_at_a_time(
     assert stash_runner.tasks == [("Process Queue", {"n": 1}), ("Fail", {})]
 
 
-def test_unknown_task_or_plugin_is_an_error(
+def test_unknown_task_or_plugin_is_accepted_and_its_job_fails_when_it_runs(
     stash_emu: StashEmulator, stash_runner: RecordingRunner
 ) -> None:
+    # Stash v0.26+: RunPluginTask queues the job unchecked; CreateTask fails inside it.
+    stash_emu.run_jobs_inline = False
     unknown_task = gql(stash_emu, RUN_TASK, {"id": PLUGIN_ID, "task": "Nope"})
-    assert unknown_task["data"] is None and "Nope" in unknown_task["errors"][0]["message"]
     unknown_plugin = gql(stash_emu, RUN_TASK, {"id": "Other", "task": "Process Queue"})
-    assert unknown_plugin["errors"][0]["path"] == ["runPluginTask"]
-    assert stash_emu.jobs == []
+    assert "errors" not in unknown_task and "errors" not in unknown_plugin
+    queued = gql(stash_emu, QUEUE)["data"]["jobQueue"]
+    assert [(j["status"], j["description"]) for j in queued] == [
+        ("READY", "Running plugin task: Nope"),
+        ("READY", "Running plugin task: Process Queue"),
+    ]
+    while stash_emu.run_next_job() is not None:
+        pass
+    assert stash_runner.tasks == []  # no process ran
+    found = [
+        gql(stash_emu, "query($id: ID!) { findJob(input: {id: $id}) { status error } }", {"id": i})
+        for i in (unknown_task["data"]["runPluginTask"], unknown_plugin["data"]["runPluginTask"])
+    ]
+    assert [f["data"]["findJob"] for f in found] == [
+        {
+            "status": "FAILED",
+            "error": "Error creating plugin task: no task with name Nope in plugin Stash2Plex",
+        },
+        {"status": "FAILED", "error": "Error creating plugin task: no plugin with ID Other"},
+    ]
 
 
 def test_inline_jobs_run_in_background_and_stop_kills(

@@ -14,7 +14,6 @@ from sandbox.httpd import Fault
 from sandbox.stash_emu import StashEmulator
 from stash import hookcalls
 from stash.connection import StashEndpoint
-from stash.errors import StashQueryError
 from tests.stash.conftest import API_KEY, PLUGIN_ID, TASK_NAME, assert_no_secrets
 
 
@@ -32,11 +31,15 @@ def test_run_plugin_task_then_job_queue_shows_it_ready(
     assert stash_emu.log.count("graphql:jobQueue") == 2
 
 
-def test_unknown_task_is_a_query_error(endpoint: StashEndpoint) -> None:
-    with pytest.raises(StashQueryError) as info:
-        hookcalls.run_plugin_task(endpoint, PLUGIN_ID, "No Such Task")
-    assert isinstance(info.value, StashUnavailable)
-    assert "No Such Task" in str(info.value)
+def test_an_unknown_task_is_accepted_and_find_job_reports_its_failure(
+    stash_emu: StashEmulator, endpoint: StashEndpoint
+) -> None:
+    job_id = hookcalls.run_plugin_task(endpoint, "NoSuchPlugin", TASK_NAME)
+    assert stash_emu.run_next_job() is not None
+    job = hookcalls.find_job(endpoint, job_id)
+    assert job is not None and (job.id, job.status) == (job_id, "FAILED")
+    assert job.description == f"Running plugin task: {TASK_NAME}"
+    assert hookcalls.find_job(endpoint, "999") is None
 
 
 def test_hang_fails_fast_with_the_default_2s_timeout(

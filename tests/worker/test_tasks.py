@@ -168,6 +168,7 @@ def test_settings_come_from_stash_in_one_request(world: Sandbox) -> None:
 
             self.invocation = parse_invocation(world.harness.stdin_payload({"mode": "status"}))
             self.log = StashLog(io.BytesIO())  # type: ignore[arg-type]
+            self.plugin_dir = world.harness.plugin_dir  # its manifest names the plugin id
 
     ctx = _Ctx()
     before = world.stash.log.count("graphql:configuration")

@@ -228,3 +228,58 @@ def test_wake_if_due_backoff_is_honoured_by_hooks_and_ignored_by_tasks(
     assert _calls(world) == asked
     marker = ("failed", T0 - 5) if backoff else ("requested", T0)
     assert wakeup.read_marker(data_dir) == marker
+
+
+def test_a_job_stash_failed_is_said_once_when_the_marker_goes_stale(world: Sandbox) -> None:
+    # Stash knows this plugin under another id: it accepts runPluginTask("Stash2Plex", ...)
+    # and fails the job only when it runs (internal/manager/task_plugin.go).
+    world.stash.plugin_runner.plugin_id = "s2p"  # type: ignore[union-attr]
+    assert _wake(world) == (wakeup.REQUESTED, [])
+    (job,) = our_jobs(world)
+    assert wakeup.read_marker_job(data_dir_of(world)) == str(job.id)
+    world.stash.run_next_job()
+    assert job.status == "FAILED"
+    assert _wake(world, T0 + 60)[0] == wakeup.PENDING  # a fresh marker still asks nothing
+    assert world.stash.log.count("graphql:findJob") == 0
+
+    stale = T0 + wakeup.MARKER_TTL_S + 1
+    result, lines = _wake(world, stale)
+    assert result == wakeup.JOB_FAILED
+    assert lines == ["\x01w\x02" + wakeup.failed_job_line(str(job.id))]
+    assert f"job {job.id} failed" in lines[0] and "manifest" in lines[0] and len(lines[0]) < 320
+    assert _calls(world) == (1, 1) and world.stash.log.count("graphql:findJob") == 1
+    assert _wake(world, stale + 5) == (wakeup.BACKOFF, [])  # said once, not per hook
+
+
+def test_a_stale_marker_whose_job_still_waits_keeps_the_job_id(world: Sandbox) -> None:
+    _wake(world)
+    (job,) = our_jobs(world)
+    assert _wake(world, T0 + wakeup.MARKER_TTL_S + 1)[0] == wakeup.ALREADY_QUEUED
+    assert wakeup.read_marker_job(data_dir_of(world)) == str(job.id)
+    assert world.stash.log.count("graphql:findJob") == 1 and _calls(world) == (2, 1)
+
+
+def test_the_job_id_goes_only_into_the_marker_this_request_wrote(world: Sandbox) -> None:
+    # The worker deletes the marker when it starts; the hook that asked must not restore it
+    # (lost-wakeup rule), nor overwrite a newer request's marker.
+    data_dir = data_dir_of(world)
+    wakeup._note_job(data_dir, T0, "5")
+    assert wakeup.read_marker(data_dir) is None
+    wakeup.write_marker(data_dir, "requested", T0 + 1)
+    wakeup._note_job(data_dir, T0, "5")
+    assert wakeup.read_marker_job(data_dir) is None
+    wakeup._note_job(data_dir, T0 + 1, "6")
+    assert wakeup.read_marker(data_dir) == ("requested", T0 + 1)
+    assert wakeup.read_marker_job(data_dir) == "6"
+
+
+def test_a_failed_job_that_is_not_ours_is_not_reported(world: Sandbox) -> None:
+    # Stash restarted and reused the id: the job the marker names is now someone else's.
+    world.stash.plugin_runner.plugin_id = "Stash2Plex"  # type: ignore[union-attr]
+    stash_query(world, 'mutation { runPluginTask(plugin_id: "Other", task_name: "Scan") }')
+    world.stash.run_next_job()
+    (other,) = [j for j in world.stash.jobs if j.status == "FAILED"]
+    wakeup.write_marker(data_dir_of(world), "requested", T0, str(other.id))
+    result, lines = _wake(world, T0 + wakeup.MARKER_TTL_S + 1)
+    assert (result, lines) == (wakeup.REQUESTED, [])
+    assert world.stash.log.count("graphql:findJob") == 1
