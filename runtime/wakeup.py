@@ -34,10 +34,11 @@ import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from runtime.context import Context
     from stash.log import StashLog
+    from stash.protocol import JobInfo
     from validation.snapshot import Snapshot
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "FAILURE_BACKOFF_S",
     "MARKER_FILE",
     "MARKER_TTL_S",
+    "NONE_WAITING",
     "NOT_STARTED",
     "PENDING",
     "REQUESTED",
@@ -54,6 +56,8 @@ __all__ = [
     "WORKER_TASK_NAME",
     "clear_marker",
     "is_our_waiting_job",
+    "others_waiting",
+    "our_job_waits_last",
     "read_marker",
     "wake_blocker",
     "wake_if_due",
@@ -76,6 +80,7 @@ PENDING = "pending"  # a fresh marker says a request is on its way
 BACKOFF = "backoff"  # a request failed moments ago; not retried yet
 UNREACHABLE = "unreachable"  # Stash could not be asked; work stays recorded
 NOT_STARTED = "not started"  # wake_if_due: "not started: <wake_blocker's reason>"
+NONE_WAITING = "no other job waiting"  # after_others: nothing to run after
 
 _REQUESTED_STATE = "requested"
 _FAILED_STATE = "failed"
@@ -111,6 +116,27 @@ def clear_marker(data_dir: str | os.PathLike[str]) -> None:
 def is_our_waiting_job(status: str, description: str) -> bool:
     """Our worker task, queued and not yet started."""
     return status == "READY" and description.strip() == WORKER_JOB_DESCRIPTION
+
+
+def others_waiting(jobs: Iterable[JobInfo]) -> bool:
+    """Some job that is not our worker waits (READY) in Stash's queue."""
+    return any(
+        job.status == "READY" and not is_our_waiting_job(job.status, job.description)
+        for job in jobs
+    )
+
+
+def our_job_waits_last(jobs: Iterable[JobInfo]) -> bool:
+    """One of ours waits (READY) behind the last waiting job that is not ours: the wake-up
+    rule's reason to skip asking. `jobs` in jobQueue order, Stash's first-in-first-out
+    order (pkg/job/manager.go): a run of ours queued before another job runs before it, so
+    it would miss what that job changes without a hook (docs/worker.md, amendment of
+    SPEC §2.2). With no other job waiting this is SPEC's "one of ours is queued"."""
+    last = False
+    for job in jobs:
+        if job.status == "READY":
+            last = is_our_waiting_job(job.status, job.description)
+    return last
 
 
 def _skip_by_marker(marker: tuple[str, float] | None, now: float) -> str | None:
@@ -176,12 +202,14 @@ def wake_worker(
     use_marker: bool = True,
     timeout: float = HOOK_TIMEOUT_S,
     backoff: bool = True,
+    after_others: bool = False,
 ) -> str:
     """Apply the wake-up rule; returns one of REQUESTED, ALREADY_QUEUED, PENDING, BACKOFF,
     UNREACHABLE. `use_marker=False` (the worker) always asks Stash. `backoff=False` (a task
     that leaves work behind) asks even right after a failed request: the backoff spares
-    hooks the timeout, and a task runs only when Stash answers. Never raises for Stash
-    failures (one warning instead)."""
+    hooks the timeout, and a task runs only when Stash answers. `after_others` (the worker
+    at its end, with `use_marker=False`) asks only when another job waits, and returns
+    NONE_WAITING otherwise. Never raises for Stash failures (one warning instead)."""
     now = time.time() if now is None else now
     if use_marker:
         marker = read_marker(data_dir)
@@ -191,7 +219,7 @@ def wake_worker(
         skipped = _skip_by_marker(marker, now) or _claim_marker(data_dir, now)
         if skipped is not None:
             return skipped
-    else:
+    elif not after_others:
         write_marker(data_dir, _REQUESTED_STATE, now)
     from base.errors import StashError
     from stash import hookcalls
@@ -202,8 +230,12 @@ def wake_worker(
         log.add_secret(secret)
     try:
         jobs = hookcalls.job_queue(endpoint, timeout=timeout)
-        if any(is_our_waiting_job(job.status, job.description) for job in jobs):
+        if after_others and not others_waiting(jobs):
+            return NONE_WAITING
+        if our_job_waits_last(jobs):
             return ALREADY_QUEUED  # the marker written above stands for it
+        if after_others:  # decided only now: a marker left without a request mutes hooks
+            write_marker(data_dir, _REQUESTED_STATE, now)
         hookcalls.run_plugin_task(endpoint, PLUGIN_ID, WORKER_TASK_NAME, timeout=timeout)
     except StashError as exc:
         write_marker(data_dir, _FAILED_STATE, now)

@@ -35,13 +35,14 @@ from reconciliation.auto import run_due_reconciliation
 from runtime import voice
 from runtime.circuit import Circuit
 from runtime.context import Context
-from runtime.wakeup import WORKER_TASK_NAME, clear_marker, wake_worker
+from runtime.wakeup import NONE_WAITING, REQUESTED, WORKER_TASK_NAME, clear_marker, wake_worker
 from sync_queue.inbox import Inbox, InboxRow
 from sync_queue.jobs import Job
 from sync_queue.sync_state import SyncStateStore
 from sync_queue.workqueue import WorkQueue
 from validation.config import Stash2PlexConfig
 from worker import outcomes as oc
+from worker.catchup import mark_after_others, run_catch_up, take_after_others
 from worker.expand import EntityExpander, is_entity_kind
 from worker.handover import FINISHING, RUNNING, acquire, write_phase
 from worker.services import WorkerServices
@@ -90,8 +91,10 @@ def run_worker(
     try:
         write_phase(data_dir, RUNNING)
         clear_marker(data_dir)
+        after_others = take_after_others(data_dir)
         config = ctx.config()
         run = WorkerRun(ctx, services, config, task)
+        run.summary.after_others_run = after_others
         try:
             run.execute(prepare)
         finally:
@@ -131,6 +134,7 @@ class WorkerRun:
         self._step_ctx: StepContext | None = None
         self._error: Stash2PlexError | None = None
         self._warned_kinds: set[str] = set()
+        self._caught_up: set[int] = set()
         self.expander = EntityExpander(lambda: self.stash, self.sync_state)
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -147,6 +151,7 @@ class WorkerRun:
         if self.config.paused:
             self._stop(STOP_PAUSED, "the 'paused' setting is on: work is recorded, not pushed")
             return
+        self.catch_up()
         while self.summary.stopped == STOP_DONE:
             if not self._has_due() and not self._final_look():
                 return
@@ -194,6 +199,10 @@ class WorkerRun:
                 now=self.clock(),
                 use_marker=False,
             )
+        elif summary.stopped == STOP_DONE and (
+            not summary.after_others_run or summary.caught_up_synced
+        ):
+            self._after_others()
         summary.duration_s = self.services.timer() - self.started
         for level, line in summary.lines():
             self.log.log(level, line)
@@ -205,7 +214,58 @@ class WorkerRun:
             raise self._error
         return summary.as_output()
 
+    def _after_others(self) -> None:
+        """Other jobs waiting in Stash's queue (an Auto Tag queued during a scan) may change
+        scenes without a hook after we end: one more run of ours behind them catches up.
+        A run that was itself such a run asks again only when its catch-up wrote to Plex,
+        so an always-waiting job cannot make us loop (docs/worker.md)."""
+        result = wake_worker(
+            self.ctx.data_dir,
+            self.ctx.invocation.server_connection,
+            self.log,
+            now=self.clock(),
+            use_marker=False,
+            after_others=True,
+        )
+        if result == REQUESTED:
+            # Safe after the request: Stash runs one job at a time and ours still runs.
+            mark_after_others(self.ctx.data_dir)
+        if result != NONE_WAITING:
+            self.summary.after_others = result
+
     # --- moving work in -------------------------------------------------------------------
+
+    def catch_up(self) -> None:
+        """Queue the scenes changed without a hook since the last look (worker/catchup.py);
+        scenes already queued keep their row (a waiting or retried one keeps its delay).
+        An open circuit is probed first: while Plex is down nothing is read."""
+        if self.circuit.is_open() and self._ensure_step() is None:
+            return
+        try:
+            found = run_catch_up(self.stash, self.sync_state, self.ctx.data_dir)
+        except StashError as exc:
+            self._stop(STOP_STASH_UNAVAILABLE, f"catching up on changes: {exc}")
+            self._error = exc
+            return
+        self.summary.catch_up_requests = found.requests
+        if found.first_run:
+            self.log.info(
+                "First run: changes made from now on without a hook (Auto Tag, scene merge) "
+                "are caught up by every run; run 'Sync All Scenes' once to push the whole "
+                "library"
+            )
+        queued = self.queue.get_queued_scene_ids()
+        fresh = [sid for sid in dict.fromkeys(found.selected) if sid not in queued]
+        if fresh:
+            self.queue.add_many(fresh)
+            self._caught_up = set(fresh)
+            self.summary.caught_up = len(fresh)
+            self.log.info(
+                voice.line(
+                    f"{voice.plural(len(fresh), 'scene')} changed in Stash without a hook "
+                    f"(e.g. by Auto Tag or a scene merge) since the last run: queued"
+                )
+            )
 
     def drain_inbox(self) -> int:
         """Move every due inbox row into the queue (scene; entity rows as their scenes) or
@@ -365,6 +425,8 @@ class WorkerRun:
                 self.queue, by_id[sid], outcome, self.policy, rand=self.services.rand
             )
             self.summary.count(action, titles.get(sid))
+            if sid in self._caught_up and action.outcome.status is SceneStatus.SYNCED:
+                self.summary.caught_up_synced += 1
             self._log_action(action, titles.get(sid))
         if blocked is not None and blocked.status is SceneStatus.STASH_UNAVAILABLE:
             # Stash went away while covers were fetched: its outage, not Plex's (no circuit).
