@@ -38,6 +38,8 @@ class GapDetectionResult:
     to_enqueue_count: int = 0  # unique scenes passing the enqueue rules (dry run: not enqueued)
     ambiguous_count: int = 0  # scenes whose file is in Plex but ambiguous: reported, no gap
     stash_requests: int = 0
+    stash_requests_extra: int = 0  # besides the pages: the check of scenes gone from Stash
+    forgotten_count: int = 0  # synced scenes gone from Stash, forgotten (scope all only)
     scenes_fetched: int = 0  # scenes Stash returned (scoped runs ask for a wider window)
     plex_checked: bool = False  # False when Plex was unreachable: only stale syncs were checked
     gaps: list[GapResult] = field(default_factory=list)  # the first `keep_gaps` gaps
@@ -108,6 +110,7 @@ class GapDetectionResult:
             "skipped_already_queued": self.skipped_already_queued,
             "skipped_no_metadata": self.skipped_no_metadata,
             "ambiguous_count": self.ambiguous_count,
+            "forgotten_count": self.forgotten_count,
             "plex_requests": self.plex_requests,
             "stash_requests": self.stash_requests,
             "duration_s": round(self.duration_s, 3),
@@ -140,6 +143,11 @@ class GapDetectionResult:
             lines.append(
                 f"{self.plex_drift_count} scene(s) have fields edited in Plex since the last "
                 "push; left alone (preserve_plex_edits is on), listed in Preview Gaps."
+            )
+        if self.forgotten_count:
+            lines.append(
+                f"{self.forgotten_count} synced scene(s) no longer exist in Stash (merged or "
+                "deleted without a hook): forgotten, their Plex items are no longer claimed."
             )
         if self.ambiguous_count:
             lines.append(
