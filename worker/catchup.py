@@ -14,12 +14,15 @@ set and nothing is queued (Sync All pushes the whole library).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from base.fileio import atomic_write_bytes
 from base.stash_time import KNOWN_OFFSET_MARGIN_S, text_lower_bound
+from runtime import voice
+from runtime.wakeup import NONE_WAITING, REQUESTED, wake_worker
+from stash.log import StashLog
 from sync_queue.sync_state import SyncStateStore
 from sync_queue.watermark import (
     Watermark,
@@ -28,14 +31,17 @@ from sync_queue.watermark import (
     load_watermark,
     save_watermark,
 )
+from sync_queue.workqueue import WorkQueue
 
 __all__ = [
     "AFTER_OTHERS_FILE",
     "CATCH_UP_FRAGMENT",
     "CATCH_UP_PAGE",
     "CatchUp",
+    "ask_after_others",
     "catch_up_filter",
     "mark_after_others",
+    "queue_changes",
     "run_catch_up",
     "take_after_others",
 ]
@@ -49,12 +55,21 @@ AFTER_OTHERS_FILE = "after_others_requested"
 
 @dataclass
 class CatchUp:
-    """What one catch-up did: requests sent, scenes read, ids selected, first run or not."""
+    """What one catch-up found: requests sent, scenes read, ids selected, first run or not,
+    and the watermark to store once the selected ids are queued (`commit`)."""
 
     requests: int = 0
     read: int = 0
     selected: list[int] = field(default_factory=list)
     first_run: bool = False
+    before: Watermark | None = None
+    after: Watermark | None = None
+
+    def commit(self, data_dir: str | os.PathLike[str]) -> None:
+        """Store the moved watermark: only after queueing, so a failure between the two
+        reads the same window again instead of losing the changes."""
+        if self.after is not None and self.after != self.before:
+            save_watermark(data_dir, self.after)
 
 
 def catch_up_filter(mark: Watermark | None) -> dict[str, object]:
@@ -66,12 +81,11 @@ def catch_up_filter(mark: Watermark | None) -> dict[str, object]:
 
 
 def run_catch_up(stash: Any, sync_state: SyncStateStore, data_dir: Any) -> CatchUp:
-    """Read the changed scenes, pick those to queue, store the moved watermark.
-
-    Raises the gateway's StashError; the watermark then stays where it was, so the next run
-    reads the same window again. The caller queues `selected`."""
+    """Read the changed scenes and pick those to queue; the caller queues `selected`, then
+    calls `commit`. Raises the gateway's StashError (nothing stored: the next run reads the
+    same window again)."""
     mark = load_watermark(data_dir)
-    result = CatchUp(first_run=mark is None)
+    result = CatchUp(first_run=mark is None, before=mark)
     pages = _pages(stash, catch_up_filter(mark), first_only=mark is None, result=result)
     scenes: list[dict[str, Any]] = []
     for page in pages:
@@ -82,10 +96,35 @@ def run_catch_up(stash: Any, sync_state: SyncStateStore, data_dir: Any) -> Catch
             synced = {sid: (st.updated_at, st.updated_at_epoch) for sid, st in stored.items()}
             result.selected += changed_scenes(page, synced, mark, KNOWN_OFFSET_MARGIN_S)
     result.read = len(scenes)
-    moved = advance(mark, scenes, KNOWN_OFFSET_MARGIN_S)
-    if moved != mark:
-        save_watermark(data_dir, moved)
+    result.after = advance(mark, scenes, KNOWN_OFFSET_MARGIN_S)
     return result
+
+
+def queue_changes(
+    stash: Any, sync_state: SyncStateStore, queue: WorkQueue, data_dir: Any, log: StashLog
+) -> tuple[CatchUp, list[int]]:
+    """One catch-up: the changed scenes queued (those already queued keep their row, so a
+    waiting or retried scene keeps its delay), then the watermark stored; returns what was
+    found and the ids newly queued. Raises the gateway's StashError."""
+    found = run_catch_up(stash, sync_state, data_dir)
+    if found.first_run:
+        log.info(
+            "First run: changes made from now on without a hook (Auto Tag, scene merge) "
+            "are caught up by every run; run 'Sync All Scenes' once to push the whole library"
+        )
+    queued = queue.get_queued_scene_ids()
+    fresh = [sid for sid in dict.fromkeys(found.selected) if sid not in queued]
+    if fresh:
+        queue.add_many(fresh)
+    found.commit(data_dir)
+    if fresh:
+        log.info(
+            voice.line(
+                f"{voice.plural(len(fresh), 'scene')} changed in Stash without a hook "
+                "(e.g. by Auto Tag or a scene merge) since the last run: queued"
+            )
+        )
+    return found, fresh
 
 
 def _pages(
@@ -119,3 +158,22 @@ def take_after_others(data_dir: str | os.PathLike[str]) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+def ask_after_others(
+    data_dir: str | os.PathLike[str],
+    server_connection: Mapping[str, object],
+    log: StashLog,
+    now: float,
+) -> str:
+    """At a run's end: other jobs waiting in Stash's queue (an Auto Tag queued during a scan)
+    may change scenes without a hook after we end, so one more run of ours is requested
+    behind them, unless one of ours already waits there (docs/worker.md, amendment of SPEC
+    §2.2). Returns what asking did, "" when no other job waits."""
+    result = wake_worker(
+        data_dir, server_connection, log, now=now, use_marker=False, after_others=True
+    )
+    if result == REQUESTED:
+        # Safe after the request: Stash runs one job at a time and ours still runs.
+        mark_after_others(data_dir)
+    return "" if result == NONE_WAITING else result

@@ -2,16 +2,18 @@
 
 Order: worker lock (a second worker exits at once) → wake marker deleted → settings (and
 their snapshot) → a due automatic reconciliation → in-flight scenes of a killed run put back → due
-inbox rows moved into the queue (entity rows as their scenes, worker/expand.py) → per batch:
+inbox rows moved into the queue (entity rows as their scenes, worker/expand.py) → the
+catch-up (scenes changed without a hook, worker/catchup.py) → per batch:
 claim, fetch the scenes from Stash in one request, hand them to the Plex step, one outcome
 switch per scene, inbox moved again (so an edit made meanwhile marks its scene dirty:
 exactly one more run) → stop when nothing is due
 (after a last look at the inbox with the wake marker deleted first), when the time slice is
 used up (then the wake-up rule requests the continuation), or when Plex is unreachable
-(circuit open, every unprocessed job released untouched, no continuation). Nothing is held
-across a Stash or Plex call but the OS lock; every queue change is one transaction.
+(circuit open, every unprocessed job released untouched, no continuation). A run that ends
+with other Stash jobs waiting asks for one more run behind them (docs/worker.md). Nothing is
+held across a Stash or Plex call but the OS lock; every queue change is one transaction.
 
-Just over ~400 lines on purpose: the run's whole lifecycle and every way it stops stay in
+Under 500 lines on purpose: the run's whole lifecycle and every way it stops stay in
 one class, so the crash and outage guarantees can be read (and checked) in one place.
 """
 
@@ -35,14 +37,14 @@ from reconciliation.auto import run_due_reconciliation
 from runtime import voice
 from runtime.circuit import Circuit
 from runtime.context import Context
-from runtime.wakeup import NONE_WAITING, REQUESTED, WORKER_TASK_NAME, clear_marker, wake_worker
+from runtime.wakeup import WORKER_TASK_NAME, clear_marker, wake_worker
 from sync_queue.inbox import Inbox, InboxRow
 from sync_queue.jobs import Job
 from sync_queue.sync_state import SyncStateStore
 from sync_queue.workqueue import WorkQueue
 from validation.config import Stash2PlexConfig
 from worker import outcomes as oc
-from worker.catchup import mark_after_others, run_catch_up, take_after_others
+from worker.catchup import ask_after_others, queue_changes, take_after_others
 from worker.expand import EntityExpander, is_entity_kind
 from worker.handover import FINISHING, RUNNING, acquire, write_phase
 from worker.services import WorkerServices
@@ -201,8 +203,10 @@ class WorkerRun:
             )
         elif summary.stopped == STOP_DONE and (
             not summary.after_others_run or summary.caught_up_synced
-        ):
-            self._after_others()
+        ):  # an "after others" run asks again only when its catch-up wrote to Plex: no loop
+            summary.after_others = ask_after_others(
+                self.ctx.data_dir, self.ctx.invocation.server_connection, self.log, self.clock()
+            )
         summary.duration_s = self.services.timer() - self.started
         for level, line in summary.lines():
             self.log.log(level, line)
@@ -214,58 +218,24 @@ class WorkerRun:
             raise self._error
         return summary.as_output()
 
-    def _after_others(self) -> None:
-        """Other jobs waiting in Stash's queue (an Auto Tag queued during a scan) may change
-        scenes without a hook after we end: one more run of ours behind them catches up.
-        A run that was itself such a run asks again only when its catch-up wrote to Plex,
-        so an always-waiting job cannot make us loop (docs/worker.md)."""
-        result = wake_worker(
-            self.ctx.data_dir,
-            self.ctx.invocation.server_connection,
-            self.log,
-            now=self.clock(),
-            use_marker=False,
-            after_others=True,
-        )
-        if result == REQUESTED:
-            # Safe after the request: Stash runs one job at a time and ours still runs.
-            mark_after_others(self.ctx.data_dir)
-        if result != NONE_WAITING:
-            self.summary.after_others = result
-
     # --- moving work in -------------------------------------------------------------------
 
     def catch_up(self) -> None:
-        """Queue the scenes changed without a hook since the last look (worker/catchup.py);
-        scenes already queued keep their row (a waiting or retried one keeps its delay).
+        """Queue the scenes changed without a hook since the last look (worker/catchup.py).
         An open circuit is probed first: while Plex is down nothing is read."""
         if self.circuit.is_open() and self._ensure_step() is None:
             return
         try:
-            found = run_catch_up(self.stash, self.sync_state, self.ctx.data_dir)
+            found, fresh = queue_changes(
+                self.stash, self.sync_state, self.queue, self.ctx.data_dir, self.log
+            )
         except StashError as exc:
             self._stop(STOP_STASH_UNAVAILABLE, f"catching up on changes: {exc}")
             self._error = exc
             return
         self.summary.catch_up_requests = found.requests
-        if found.first_run:
-            self.log.info(
-                "First run: changes made from now on without a hook (Auto Tag, scene merge) "
-                "are caught up by every run; run 'Sync All Scenes' once to push the whole "
-                "library"
-            )
-        queued = self.queue.get_queued_scene_ids()
-        fresh = [sid for sid in dict.fromkeys(found.selected) if sid not in queued]
-        if fresh:
-            self.queue.add_many(fresh)
-            self._caught_up = set(fresh)
-            self.summary.caught_up = len(fresh)
-            self.log.info(
-                voice.line(
-                    f"{voice.plural(len(fresh), 'scene')} changed in Stash without a hook "
-                    f"(e.g. by Auto Tag or a scene merge) since the last run: queued"
-                )
-            )
+        self.summary.caught_up = len(fresh)
+        self._caught_up = set(fresh)
 
     def drain_inbox(self) -> int:
         """Move every due inbox row into the queue (scene; entity rows as their scenes) or

@@ -13,18 +13,24 @@ own `updated_at` second (Stash stores whole seconds).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from base.errors import StashUnavailable
 from demo.check import check_library, item_problems
+from reconciliation.engine import GapDetectionEngine
 from runtime.wakeup import WORKER_JOB_DESCRIPTION
 from sandbox.model import StashPerformer, StashTag
 from sandbox.stash_emu.library_jobs import AUTO_TAG_DESCRIPTION
+from stash.client import StashGateway
+from sync_queue.inbox import Inbox
 from sync_queue.sync_state import SyncStateStore
 from tests.entities.world import EntityWorld, start_entity_world
+from validation.config import Stash2PlexConfig
 from worker import catchup
 
 PERFORMER, TAG = 9101, 9102
@@ -225,3 +231,53 @@ def test_an_always_waiting_other_job_does_not_make_us_loop(world: EntityWorld) -
     assert len(outputs) == 2
     assert outputs[0]["after_others"] == "requested" and outputs[1]["after_others_run"]
     assert outputs[1]["after_others"] == ""
+
+
+class _FailingGateway:
+    """The real gateway, except that `find_scenes` raises on the call `fail_on` picks (a
+    Stash error mid-walk, or while checking the candidates)."""
+
+    def __init__(self, world: EntityWorld, fail_on: Callable[[int, dict[str, Any]], bool]):
+        self._gateway = StashGateway.from_server_connection(world.stash.connection())
+        self._fail_on = fail_on
+        self.calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._gateway, name)
+
+    def find_scenes(self, **kwargs: Any) -> Any:
+        self.calls += 1
+        if self._fail_on(self.calls, kwargs):
+            raise StashUnavailable("Stash unreachable: connection refused")
+        return self._gateway.find_scenes(**kwargs)
+
+
+def test_reconcile_all_forgets_nothing_after_a_partial_walk_or_a_failed_check(
+    world: EntityWorld,
+) -> None:
+    gone = 3
+    with world.library.lock:
+        del world.library.scenes[gone]  # deleted without any hook, like a merge's source
+    config = Stash2PlexConfig(
+        plex_url=world.plex.url, plex_token=world.plex.token, path_map=world.truth.path_map
+    )
+
+    def run(stash: Any) -> Any:
+        with Inbox(world.data_dir) as inbox:
+            engine = GapDetectionEngine(stash, config, world.data_dir, queue=inbox, page_size=2)
+            return engine.run("all")
+
+    def destroys() -> set[int]:
+        with Inbox(world.data_dir) as inbox:
+            return inbox.pending_ids("scene_destroy")
+
+    partial = run(_FailingGateway(world, lambda n, kw: n == 2))  # the walk's second page
+    assert partial.errors and partial.forgotten_count == 0 and destroys() == set()
+    check = run(_FailingGateway(world, lambda n, kw: kw.get("fragment") == "id"))
+    assert check.errors and check.forgotten_count == 0 and destroys() == set()
+    whole = run(_FailingGateway(world, lambda n, kw: False))
+    assert whole.errors == [] and whole.forgotten_count == 1 and destroys() == {gone}
+    # The worker applies it like a Scene.Destroy.Post: the sync-state row is gone.
+    assert world.run_task("process_queue").output["destroyed"] == 1
+    with SyncStateStore(world.data_dir) as store:
+        assert store.get(gone) is None and store.count() == 5
