@@ -1,4 +1,5 @@
-"""Scenes that no longer exist in Stash, found by a complete walk over every scene id.
+"""Scenes that no longer exist in Stash, found by a complete walk over every scene id, are
+forgotten like a `Scene.Destroy.Post` (their claims on Plex items released).
 
 Stash deletes scenes without `Scene.Destroy.Post` (the sources of a scene merge,
 `pkg/scene/merge.go`), so their sync-state rows would keep claiming Plex items forever.

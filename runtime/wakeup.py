@@ -1,5 +1,5 @@
-"""The wake-up rule (SPEC §2.2), shared by hooks and the worker: start our "Process Queue"
-task unless one of ours is already queued and not yet started.
+"""The wake-up rule (SPEC §2.2, amended), shared by hooks and the worker: start our "Process
+Queue" task unless one of ours already waits behind every other waiting job.
 
 Standard library only (hooks import it); `stash.hookcalls` and its `http.client` load only
 when Stash must really be asked. Our job is recognised in Stash's job list by its

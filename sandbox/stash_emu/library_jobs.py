@@ -1,6 +1,8 @@
-"""Stash's changes that fire no hook, or fire them from a job: scan, Auto Tag, scene merge.
+"""Stash's own jobs and changes without hooks: the scan job (hooks fired inside it), Auto Tag
+(no hook), scene merge (no hook), on the emulator's one job queue.
 
-Evidence (Stash v0.30.1 source; the same in v0.24.0 where noted):
+Evidence (Stash v0.30.1 source; v0.24.0 checked for AddPerformer's `NewScenePartial`, Auto
+Tag's `organized := false` filter and SceneMerge's lack of hooks, all the same):
 - Jobs: `internal/manager/manager_tasks.go` queues "Scanning..." and "Auto-tagging..." on
   the one job queue (`pkg/job/manager.go`, first in first out, one at a time), like plugin
   tasks.
