@@ -28,6 +28,7 @@ from base.errors import ConfigError, PlexError, PlexServerDown
 from reconciliation.detector import GapDetector, GapResult, first_file_path, scene_id_of
 from reconciliation.drift import DriftCheck
 from reconciliation.enqueue import Enqueuer, put_scenes, queued_scene_ids
+from reconciliation.gone import confirm_gone, forget_gone
 from reconciliation.plexdata import PlexBatch, RunMatcher
 from reconciliation.result import MAX_KEPT_GAPS, GapDetectionResult
 from reconciliation.scenes import (
@@ -49,6 +50,16 @@ __all__ = ["GapDetectionEngine", "GapDetectionResult", "PlexServerDown"]
 _log = logging.getLogger(__name__)
 # Progress shares: Plex connection and index refresh, then the scenes, then the last pass.
 _PLEX_SHARE, _SCENES_SHARE = 0.1, 0.85
+
+
+def _noting_ids(scenes: Iterable[dict[str, Any]], seen: set[int]) -> Iterator[dict[str, Any]]:
+    """`scenes` unchanged, each id added to `seen` as it passes."""
+    for scene in scenes:
+        try:
+            seen.add(int(scene["id"]))
+        except (KeyError, TypeError, ValueError):
+            pass
+        yield scene
 
 
 def _setting(config: Any, name: str, default: Any) -> Any:
@@ -139,7 +150,7 @@ class GapDetectionEngine:
             if self._drift is not None:
                 extra = self._drift.requests
                 self._drift.close()
-            result.stash_requests = pager.requests + extra
+            result.stash_requests = pager.requests + extra + result.stash_requests_extra
             result.scenes_fetched = pager.fetched
             result.duration_s = time.perf_counter() - started
         self._report(1.0)
@@ -172,7 +183,8 @@ class GapDetectionEngine:
         self._not_in_plex = set()
         if result.plex_checked and bool(_setting(self.config, "ignore_not_in_plex", False)):
             self._check_not_in_plex(result, enqueuer.pending)
-        scenes = itertools.chain.from_iterable(pager.pages())
+        seen: set[int] = set()
+        scenes = _noting_ids(itertools.chain.from_iterable(pager.pages()), seen)
         chunks: Iterable[PlexBatch]
         if result.plex_checked:
             chunks = self._build_plex_data(scenes, sync_timestamps)
@@ -191,6 +203,8 @@ class GapDetectionEngine:
                     result.count(gap)
                 enqueuer.offer(drift.to_enqueue(gaps))
                 self._report(_PLEX_SHARE + _SCENES_SHARE * pager.progress())
+            if self._scope == "all" and self.queue is not None:
+                self._forget_gone(result, set(sync_timestamps) - seen)
         except sqlite3.Error as exc:
             # The queue or the path index file: retrying in this run would not help.
             result.errors.append(f"local database error, run stopped: {exc}")
@@ -199,6 +213,22 @@ class GapDetectionEngine:
                 f"Stash: {exc}; run stopped after {result.scenes_checked} scene(s), "
                 "the next run checks the rest"
             )
+
+    def _forget_gone(self, result: GapDetectionResult, candidates: set[int]) -> None:
+        """After a complete walk over every scene: forget the synced scenes Stash no longer
+        has (reconciliation/gone.py). A Stash error forgets nothing."""
+        if not candidates:
+            return
+        result.stash_requests_extra += 1
+        try:
+            gone = confirm_gone(self.stash, candidates)
+        except Exception as exc:  # any stashapi-like client: its errors are not ours to know
+            lines = str(exc).strip().splitlines()
+            text = (lines[0] if lines else "") or type(exc).__name__
+            result.errors.append(f"Stash: checking scenes gone from Stash failed: {text[:300]}")
+            return
+        forget_gone(self.queue, self.data_dir, gone)
+        result.forgotten_count = len(gone)
 
     def _batches(self, scenes: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         iterator = iter(scenes)

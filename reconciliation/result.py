@@ -38,6 +38,8 @@ class GapDetectionResult:
     to_enqueue_count: int = 0  # unique scenes passing the enqueue rules (dry run: not enqueued)
     ambiguous_count: int = 0  # scenes whose file is in Plex but ambiguous: reported, no gap
     stash_requests: int = 0
+    stash_requests_extra: int = 0  # besides the pages: the check of scenes gone from Stash
+    forgotten_count: int = 0  # synced scenes gone from Stash, forgotten (scope all only)
     scenes_fetched: int = 0  # scenes Stash returned (scoped runs ask for a wider window)
     plex_checked: bool = False  # False when Plex was unreachable: only stale syncs were checked
     gaps: list[GapResult] = field(default_factory=list)  # the first `keep_gaps` gaps
@@ -114,6 +116,7 @@ class GapDetectionResult:
             "ambiguous_count": self.ambiguous_count,
             "not_in_plex_count": self.not_in_plex_count,
             "in_plex_now_count": self.in_plex_now_count,
+            "forgotten_count": self.forgotten_count,
             "plex_requests": self.plex_requests,
             "stash_requests": self.stash_requests,
             "duration_s": round(self.duration_s, 3),
@@ -157,6 +160,11 @@ class GapDetectionResult:
             lines.append(
                 f"{self.not_in_plex_count} scene(s) {verb} not in Plex (left alone: Ignore "
                 "scenes not in Plex is on)."
+            )
+        if self.forgotten_count:
+            lines.append(
+                f"{self.forgotten_count} synced scene(s) no longer exist in Stash (merged or "
+                "deleted without a hook): forgotten, their Plex items are no longer claimed."
             )
         if self.ambiguous_count:
             lines.append(

@@ -7,17 +7,19 @@ ascending), so memory holds one page at a time. The
 `stash` object only needs stashapi's `find_scenes(f=, filter=, q=, fragment=, get_count=)`
 (`stash.client.StashGateway` or a raw `stashapi.StashInterface`). Scoped runs (`recent`,
 `recent_7days`) ask Stash for a window one day wider than wanted, because Stash compares
-timestamps as text in its own UTC offset (reference/stash.md §5), then keep exactly the scenes
-whose parsed `updated_at` is inside the window.
+timestamps as text in its own UTC offset (reference/stash.md §7.3;
+`base.stash_time.text_lower_bound` without an offset: rows stored before a daylight-saving
+change keep their old offset, so the offset the catch-up learns is not trusted for windows of
+days), then keep exactly the scenes whose parsed `updated_at` is inside the window.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timezone
 from typing import Any
 
+from base.stash_time import text_lower_bound
 from base.timestamps import parse_rfc3339
 from stash.fields import GROUPS_SINCE, parse_version
 
@@ -47,9 +49,6 @@ SCENE_FRAGMENT_LEGACY = _FRAGMENT_COMMON + " movies { movie { name } }"
 SCOPES: dict[str, float | None] = {"all": None, "recent": 86400.0, "recent_7days": 7 * 86400.0}
 # Setting values (reconcile_scope) accepted as aliases of the engine's scope names.
 _ALIASES = {"24h": "recent", "7days": "recent_7days", "7d": "recent_7days"}
-# Stash stores local-offset text; offsets span -12:00..+14:00, so one extra day of window
-# always covers the wanted instants whatever the server's offset.
-_TEXT_MARGIN_S = 86400.0
 
 
 class SceneFetchError(Exception):
@@ -86,15 +85,6 @@ def scope_cutoff(scope: str, now: float) -> float | None:
     return None if window is None else now - window
 
 
-def _text_bound(epoch: float) -> str:
-    """A naive UTC timestamp text, compared by Stash lexicographically with its stored text."""
-    moment = datetime.fromtimestamp(max(epoch, 0.0), tz=timezone.utc)
-    return (
-        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
-        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
-    )
-
-
 class ScenePager:
     """Iterates the scenes of one scope; counts requests, fetched and kept scenes.
 
@@ -128,7 +118,7 @@ class ScenePager:
         extra = copy.deepcopy(self.criteria)
         if self.cutoff is None:
             return extra
-        bound = _text_bound(self.cutoff - _TEXT_MARGIN_S)
+        bound = text_lower_bound(self.cutoff, None)
         return {**extra, "updated_at": {"value": bound, "modifier": "GREATER_THAN"}}
 
     def _page(self, page: int) -> tuple[int | None, list[Any]]:

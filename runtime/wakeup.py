@@ -1,5 +1,5 @@
-"""The wake-up rule (SPEC §2.2), shared by hooks and the worker: start our "Process Queue"
-task unless one of ours is already queued and not yet started.
+"""The wake-up rule (SPEC §2.2, amended), shared by hooks and the worker: start our "Process
+Queue" task unless one of ours already waits behind every other waiting job.
 
 Standard library only (hooks import it); `stash.hookcalls` and its `http.client` load only
 when Stash must really be asked. The task is started under the plugin's id, its manifest's
@@ -42,10 +42,11 @@ import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterable, Mapping
 
     from runtime.context import Context
     from stash.log import StashLog
+    from stash.protocol import JobInfo
     from validation.snapshot import Snapshot
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "JOB_FAILED",
     "MARKER_FILE",
     "MARKER_TTL_S",
+    "NONE_WAITING",
     "NOT_STARTED",
     "PENDING",
     "REQUESTED",
@@ -64,6 +66,8 @@ __all__ = [
     "clear_marker",
     "failed_job_line",
     "is_our_waiting_job",
+    "others_waiting",
+    "our_job_waits_last",
     "read_marker",
     "read_marker_job",
     "wake_blocker",
@@ -87,6 +91,7 @@ BACKOFF = "backoff"  # a request failed moments ago; not retried yet
 UNREACHABLE = "unreachable"  # Stash could not be asked; work stays recorded
 JOB_FAILED = "job failed"  # Stash failed the job we requested before our task ran
 NOT_STARTED = "not started"  # wake_if_due: "not started: <wake_blocker's reason>"
+NONE_WAITING = "no other job waiting"  # after_others: nothing to run after
 
 _REQUESTED_STATE = "requested"
 _FAILED_STATE = "failed"
@@ -140,6 +145,27 @@ def clear_marker(data_dir: str | os.PathLike[str]) -> None:
 def is_our_waiting_job(status: str, description: str) -> bool:
     """Our worker task, queued and not yet started."""
     return status == "READY" and description.strip() == WORKER_JOB_DESCRIPTION
+
+
+def others_waiting(jobs: Iterable[JobInfo]) -> bool:
+    """Some job that is not our worker waits (READY) in Stash's queue."""
+    return any(
+        job.status == "READY" and not is_our_waiting_job(job.status, job.description)
+        for job in jobs
+    )
+
+
+def our_job_waits_last(jobs: Iterable[JobInfo]) -> bool:
+    """One of ours waits (READY) behind the last waiting job that is not ours: the wake-up
+    rule's reason to skip asking. `jobs` in jobQueue order, Stash's first-in-first-out
+    order (pkg/job/manager.go): a run of ours queued before another job runs before it, so
+    it would miss what that job changes without a hook (docs/worker.md, amendment of
+    SPEC §2.2). With no other job waiting this is SPEC's "one of ours is queued"."""
+    last = False
+    for job in jobs:
+        if job.status == "READY":
+            last = is_our_waiting_job(job.status, job.description)
+    return last
 
 
 def _skip_by_marker(marker: tuple[str, float] | None, now: float) -> str | None:
@@ -230,14 +256,16 @@ def wake_worker(
     timeout: float = HOOK_TIMEOUT_S,
     backoff: bool = True,
     plugin_dir: str | os.PathLike[str] | None = None,
+    after_others: bool = False,
 ) -> str:
     """Apply the wake-up rule; returns one of REQUESTED, ALREADY_QUEUED, PENDING, BACKOFF,
-    UNREACHABLE, JOB_FAILED. `use_marker=False` (the worker) always asks Stash.
+    UNREACHABLE, JOB_FAILED, NONE_WAITING. `use_marker=False` (the worker) always asks Stash.
     `backoff=False` (a task that leaves work behind) asks even right after a failed request:
     the backoff spares hooks the timeout, and a task runs only when Stash answers.
     `plugin_dir`: the folder of Stash2Plex.py, whose manifest names the plugin id (default:
-    `PluginDir` of the server connection). Never raises for Stash failures (one warning
-    instead)."""
+    `PluginDir` of the server connection). `after_others` (the worker at its end, with
+    `use_marker=False`) asks only when another job waits, and returns NONE_WAITING otherwise.
+    Never raises for Stash failures (one warning instead)."""
     now = time.time() if now is None else now
     stale_job: str | None = None
     if use_marker:
@@ -254,7 +282,7 @@ def wake_worker(
         skipped = _claim_marker(data_dir, now, stale_job)
         if skipped is not None:
             return skipped
-    else:
+    elif not after_others:
         write_marker(data_dir, _REQUESTED_STATE, now)
     from base.errors import StashError
     from stash import hookcalls
@@ -276,8 +304,12 @@ def wake_worker(
                 log.warning(failed_job_line(stale_job))
                 return JOB_FAILED
         jobs = hookcalls.job_queue(endpoint, timeout=timeout)
-        if any(is_our_waiting_job(job.status, job.description) for job in jobs):
+        if after_others and not others_waiting(jobs):
+            return NONE_WAITING
+        if our_job_waits_last(jobs):
             return ALREADY_QUEUED  # the marker written above stands for it
+        if after_others:  # decided only now: a marker left without a request mutes hooks
+            write_marker(data_dir, _REQUESTED_STATE, now)
         job_id = hookcalls.run_plugin_task(
             endpoint, _plugin_id(plugin_dir, server_connection), WORKER_TASK_NAME, timeout=timeout
         )

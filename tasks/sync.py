@@ -7,16 +7,18 @@ time slice, the circuit and the summary are the same for all three.
 
 Sync Recent: Stash compares `updated_at` criteria as strings against text stored in the
 server's local offset (reference/stash.md §7.3), so the query asks for a window one day
-wider than 24 h (covers every offset) and the scenes are filtered here by their parsed
-instant.
+wider than 24 h (covers every offset: `base.stash_time.text_lower_bound` without an offset)
+and the scenes are filtered here by their parsed instant. The offset the catch-up learns is
+not used here on purpose: rows stored before a daylight-saving change keep their old offset,
+and a day of margin on a 24 h window costs little.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from base.stash_time import text_lower_bound
 from base.timestamps import parse_rfc3339
 from runtime import voice
 from runtime.context import Context
@@ -36,7 +38,6 @@ __all__ = [
 SYNC_ALL_TASK = "Sync All Scenes"
 SYNC_RECENT_TASK = "Sync Recent Scenes (24 h)"
 RECENT_WINDOW_S = 86400.0
-_QUERY_MARGIN_S = 86400.0  # wider than any UTC offset (±14 h)
 _PAGE = 1000
 _ID_FRAGMENT = "id updated_at"
 
@@ -63,7 +64,7 @@ def sync_recent(ctx: Context) -> dict[str, object]:
 
 def recent_filter(cutoff: float) -> dict[str, object]:
     """The `SceneFilterType` asking Stash for (at least) the scenes updated since `cutoff`."""
-    loose = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(cutoff - _QUERY_MARGIN_S))
+    loose = text_lower_bound(cutoff, None)
     return {"updated_at": {"value": loose, "modifier": "GREATER_THAN"}}
 
 

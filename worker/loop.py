@@ -2,16 +2,18 @@
 
 Order: worker lock (a second worker exits at once) → wake marker deleted → settings (and
 their snapshot) → a due automatic reconciliation → in-flight scenes of a killed run put back → due
-inbox rows moved into the queue (entity rows as their scenes, worker/expand.py) → per batch:
+inbox rows moved into the queue (entity rows as their scenes, worker/expand.py) → the
+catch-up (scenes changed without a hook, worker/catchup.py) → per batch:
 claim, fetch the scenes from Stash in one request, hand them to the Plex step, one outcome
 switch per scene, inbox moved again (so an edit made meanwhile marks its scene dirty:
 exactly one more run) → stop when nothing is due
 (after a last look at the inbox with the wake marker deleted first), when the time slice is
 used up (then the wake-up rule requests the continuation), or when Plex is unreachable
-(circuit open, every unprocessed job released untouched, no continuation). Nothing is held
-across a Stash or Plex call but the OS lock; every queue change is one transaction.
+(circuit open, every unprocessed job released untouched, no continuation). A run that ends
+with other Stash jobs waiting asks for one more run behind them (docs/worker.md). Nothing is
+held across a Stash or Plex call but the OS lock; every queue change is one transaction.
 
-Just over ~400 lines on purpose: the run's whole lifecycle and every way it stops stay in
+Under 500 lines on purpose: the run's whole lifecycle and every way it stops stay in
 one class, so the crash and outage guarantees can be read (and checked) in one place.
 """
 
@@ -42,6 +44,7 @@ from sync_queue.sync_state import SyncStateStore
 from sync_queue.workqueue import WorkQueue
 from validation.config import Stash2PlexConfig
 from worker import outcomes as oc
+from worker.catchup import ask_after_others, queue_changes, take_after_others
 from worker.expand import EntityExpander, is_entity_kind
 from worker.handover import FINISHING, RUNNING, acquire, write_phase
 from worker.services import WorkerServices
@@ -90,8 +93,10 @@ def run_worker(
     try:
         write_phase(data_dir, RUNNING)
         clear_marker(data_dir)
+        after_others = take_after_others(data_dir)
         config = ctx.config()
         run = WorkerRun(ctx, services, config, task)
+        run.summary.after_others_run = after_others
         try:
             run.execute(prepare)
         finally:
@@ -131,6 +136,7 @@ class WorkerRun:
         self._step_ctx: StepContext | None = None
         self._error: Stash2PlexError | None = None
         self._warned_kinds: set[str] = set()
+        self._caught_up: set[int] = set()
         self.expander = EntityExpander(lambda: self.stash, self.sync_state)
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -147,6 +153,7 @@ class WorkerRun:
         if self.config.paused:
             self._stop(STOP_PAUSED, "the 'paused' setting is on: work is recorded, not pushed")
             return
+        self.catch_up()
         while self.summary.stopped == STOP_DONE:
             if not self._has_due() and not self._final_look():
                 return
@@ -195,6 +202,16 @@ class WorkerRun:
                 use_marker=False,
                 plugin_dir=self.ctx.plugin_dir,
             )
+        elif summary.stopped == STOP_DONE and (
+            not summary.after_others_run or summary.caught_up_synced
+        ):  # an "after others" run asks again only when its catch-up wrote to Plex: no loop
+            summary.after_others = ask_after_others(
+                self.ctx.data_dir,
+                self.ctx.invocation.server_connection,
+                self.log,
+                self.clock(),
+                self.ctx.plugin_dir,
+            )
         summary.duration_s = self.services.timer() - self.started
         for level, line in summary.lines():
             self.log.log(level, line)
@@ -207,6 +224,23 @@ class WorkerRun:
         return summary.as_output()
 
     # --- moving work in -------------------------------------------------------------------
+
+    def catch_up(self) -> None:
+        """Queue the scenes changed without a hook since the last look (worker/catchup.py).
+        An open circuit is probed first: while Plex is down nothing is read."""
+        if self.circuit.is_open() and self._ensure_step() is None:
+            return
+        try:
+            found, fresh = queue_changes(
+                self.stash, self.sync_state, self.queue, self.ctx.data_dir, self.log
+            )
+        except StashError as exc:
+            self._stop(STOP_STASH_UNAVAILABLE, f"catching up on changes: {exc}")
+            self._error = exc
+            return
+        self.summary.catch_up_requests = found.requests
+        self.summary.caught_up = len(fresh)
+        self._caught_up = set(fresh)
 
     def drain_inbox(self) -> int:
         """Move every due inbox row into the queue (scene; entity rows as their scenes) or
@@ -366,6 +400,8 @@ class WorkerRun:
                 self.queue, by_id[sid], outcome, self.policy, rand=self.services.rand
             )
             self.summary.count(action, titles.get(sid))
+            if sid in self._caught_up and action.outcome.status is SceneStatus.SYNCED:
+                self.summary.caught_up_synced += 1
             self._log_action(action, titles.get(sid))
         if blocked is not None and blocked.status is SceneStatus.STASH_UNAVAILABLE:
             # Stash went away while covers were fetched: its outage, not Plex's (no circuit).

@@ -115,6 +115,11 @@ class RunSummary:
     entity_scenes: int = 0  # scenes queued for them
     entity_requests: int = 0  # findScenes pages the expansion fetched
     enqueued: int = 0  # added by the task itself (Sync All / Sync Recent)
+    caught_up: int = 0  # queued by the catch-up (changes that fired no hook)
+    caught_up_synced: int = 0  # of those, scenes written to Plex
+    catch_up_requests: int = 0  # findScenes pages the catch-up read
+    after_others_run: bool = False  # asked for by a run that saw other jobs waiting
+    after_others: str = ""  # what asking for one more run after other jobs did
     resumed: int = 0  # in flight when an earlier worker died, put back
     batches: int = 0
     remaining: int = 0
@@ -197,6 +202,7 @@ class RunSummary:
             f"{label} {value:,}"
             for label, value in (
                 ("enqueued", self.enqueued),
+                ("changed without a hook (caught up)", self.caught_up),
                 ("edited during processing (ran again)", self.reruns),
                 ("gone from Stash", self.dropped),
                 ("deleted in Stash", self.destroyed),
@@ -213,6 +219,9 @@ class RunSummary:
             why = f" ({self.reason})" if self.reason else ""
             then = f"; continuation: {self.continuation}" if self.continuation else ""
             lines.append(("info", f"Stopped: {self.stopped}{why}{then}"))
+        if self.after_others:
+            then = f"one more run after them: {self.after_others}"
+            lines.append(("info", f"Other Stash jobs were waiting; {then}"))
         lines.extend(fate_lines(self.not_synced))
         return [(level, voice.line(text)) for level, text in lines]
 

@@ -28,7 +28,7 @@ from graphql import (
     validate,
 )
 
-from sandbox.stash_emu import entity_mutations, queries, scene_mutations
+from sandbox.stash_emu import entity_mutations, library_jobs, queries, scene_mutations
 from sandbox.stash_emu.resolving import Precompleted
 from sandbox.stash_emu.state import RequestContext
 
@@ -62,7 +62,12 @@ def load_schema() -> GraphQLSchema:
     queries.bind(schema)
     mutation = schema.mutation_type
     assert mutation is not None
-    for name, fn in {**scene_mutations.RESOLVERS, **entity_mutations.RESOLVERS}.items():
+    resolvers = {
+        **scene_mutations.RESOLVERS,
+        **entity_mutations.RESOLVERS,
+        **library_jobs.RESOLVERS,
+    }
+    for name, fn in resolvers.items():
         mutation.fields[name].resolve = fn
     return schema
 

@@ -65,6 +65,9 @@ class Job:
     progress: float | None = None
     error: str | None = None  # Job.error in GraphQL: only when the task could not run
     plugin_error: str | None = None  # what the plugin returned as `error` (Stash only logs it)
+    # Stash's own jobs (scan, Auto Tag: sandbox/stash_emu/library_jobs.py): the work to run,
+    # given the progress callback; None for plugin tasks.
+    work: Callable[[Callable[[float], None]], None] | None = field(default=None, repr=False)
 
 
 class JobManager:
@@ -86,6 +89,20 @@ class JobManager:
     def add(self, plugin_id: str, task_name: str, description: str, args: dict[str, object]) -> Job:
         with self._lock:
             job = Job(self._next_id, description, self._clock(), plugin_id, task_name, dict(args))
+            self._next_id += 1
+            self._jobs.append(job)
+            self._lock.notify_all()
+        if self._inline:
+            self._ensure_thread()
+        return job
+
+    def add_internal(
+        self, description: str, work: Callable[[Callable[[float], None]], None]
+    ) -> Job:
+        """One of Stash's own jobs ("Scanning...", "Auto-tagging...": manager_tasks.go),
+        queued behind everything else like any job (pkg/job/manager.go)."""
+        with self._lock:
+            job = Job(self._next_id, description, self._clock(), "", "", work=work)
             self._next_id += 1
             self._jobs.append(job)
             self._lock.notify_all()
@@ -181,6 +198,15 @@ class JobManager:
         return job
 
     def _execute(self, job: Job) -> None:
+        def progress(value: float) -> None:
+            job.progress = min(1.0, max(0.0, float(value)))
+
+        if job.work is not None:
+            try:
+                job.work(progress)
+            except Exception as exc:  # Stash marks the job failed; the queue goes on
+                job.error = f"{type(exc).__name__}: {exc}"
+            return
         runner = self.runner
         if runner is None or runner.plugin_id != job.plugin_id:
             job.error = f"Error creating plugin task: no plugin with ID {job.plugin_id}"
@@ -191,10 +217,6 @@ class JobManager:
                 f"Error creating plugin task: no task with name {job.task_name} in plugin {name}"
             )
             return
-
-        def progress(value: float) -> None:
-            job.progress = min(1.0, max(0.0, float(value)))
-
         try:
             job.plugin_error = runner.run_task(job.task_name, dict(job.args_map), progress)
         except Exception as exc:  # a harness failure must not kill the queue thread

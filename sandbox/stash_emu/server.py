@@ -26,6 +26,7 @@ from sandbox.stash_emu.app import HttpOptions, StashApp
 from sandbox.stash_emu.auth import AuthState, HookChain
 from sandbox.stash_emu.hooks import fire
 from sandbox.stash_emu.jobs import Job, JobManager, PluginRunner
+from sandbox.stash_emu.library_jobs import queue_auto_tag, queue_scan
 from sandbox.stash_emu.state import HookCall, State
 from sandbox.stash_emu.values import Extras, TimeFormatter, oshash, parse_offset
 
@@ -314,6 +315,36 @@ class StashEmulator:
             "path": primary.path if primary else "",
         }
         fire(self.state, "Scene.Destroy.Post", scene_id, hook_input, None)
+
+    def queue_scan(
+        self,
+        new_scenes: list[dict[str, Any]],
+        after_each: Callable[[int], None] | None = None,
+    ) -> Job:
+        """Queue a scan job that finds one new scene per `new_scenes` entry (`new_scene`'s
+        keyword arguments, `paths` included) and fires Scene.Create.Post for each."""
+
+        def factory(spec: dict[str, Any]) -> Callable[[], StashScene]:
+            return lambda: self.new_scene(**spec)
+
+        return queue_scan(self.state, [factory(dict(s)) for s in new_scenes], after_each)
+
+    def queue_auto_tag(self, paths: list[str] | None = None) -> Job:
+        """Queue Stash's file-based Auto Tag (all performers, studios and tags)."""
+        spec: dict[str, Any] = {"performers": ["*"], "studios": ["*"], "tags": ["*"]}
+        if paths:
+            spec["paths"] = list(paths)
+        return queue_auto_tag(self.state, spec)
+
+    def run_until_idle(self, limit: int = 50) -> list[Job]:
+        """Run queued jobs one after another (first in, first out) until none waits."""
+        ran: list[Job] = []
+        while len(ran) < limit:
+            job = self.run_next_job()
+            if job is None:
+                return ran
+            ran.append(job)
+        raise AssertionError(f"Stash's job queue did not drain after {limit} jobs")
 
     def wait_for_requests(self, route: str, count: int, timeout: float = 5.0) -> bool:
         return wait_until(lambda: self.log.count(route) >= count, timeout)
