@@ -17,9 +17,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from runtime.context import Context
 
-__all__ = ["SETTINGS_QUERY", "SETTINGS_TIMEOUT_S", "fetch_settings"]
+__all__ = ["SETTINGS_TIMEOUT_S", "fetch_settings"]
 
-SETTINGS_QUERY = "query PluginSettings($ids: [ID!]) { configuration { plugins(include: $ids) } }"
 # Tasks, not hooks, read settings: a busy Stash (a scan running) may take a while to answer.
 SETTINGS_TIMEOUT_S = 15.0
 
@@ -28,12 +27,10 @@ def fetch_settings(ctx: Context) -> Mapping[str, object]:
     """The stored settings of this plugin (`{}` when never saved). Raises StashError."""
     from stash.connection import StashEndpoint
     from stash.hookcalls import post_graphql
+    from stash.protocol import plugin_settings_of, plugin_settings_query
 
     endpoint = StashEndpoint.from_server_connection(ctx.invocation.server_connection)
     for secret in endpoint.secrets():
         ctx.log.add_secret(secret)
-    data = post_graphql(endpoint, SETTINGS_QUERY, {"ids": [PLUGIN_ID]}, timeout=SETTINGS_TIMEOUT_S)
-    configuration = data.get("configuration")
-    plugins = configuration.get("plugins") if isinstance(configuration, dict) else None
-    values = plugins.get(PLUGIN_ID) if isinstance(plugins, dict) else None
-    return dict(values) if isinstance(values, dict) else {}
+    data = post_graphql(endpoint, plugin_settings_query(PLUGIN_ID), timeout=SETTINGS_TIMEOUT_S)
+    return plugin_settings_of(data, PLUGIN_ID)
