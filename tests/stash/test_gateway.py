@@ -170,7 +170,7 @@ def test_find_scenes_contract_translates_library_errors(
 
 def test_legacy_stash_gets_movies_normalised_to_groups() -> None:
     library = make_library(4)
-    with StashEmulator(library, version="v0.26.2") as emu:
+    with StashEmulator(library, release="v0.26.2") as emu:
         gateway = StashGateway.from_server_connection(emu.connection())
         assert gateway.scene_fields == SCENE_FIELDS_LEGACY
         scene = gateway.scenes_by_ids([3])[3]
