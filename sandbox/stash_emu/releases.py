@@ -193,10 +193,10 @@ def release_document(sdl: str, tag: str) -> DocumentNode:
             fields = []
             for field in definition.fields or ():
                 where = f"{name}.{field.name.value}"
-                if where in drop or _named(field.type) in drop or _needs_dropped(field, drop):
-                    continue
                 if where in retype:
                     field = _edited(field, type=retype[where])  # type: ignore[assignment]
+                if where in drop or _named(field.type) in drop or _needs_dropped(field, drop):
+                    continue
                 arguments = [
                     _edited(a, type=retype[f"{where}({a.name.value})"])
                     if f"{where}({a.name.value})" in retype
