@@ -13,6 +13,7 @@ import pytest
 
 from sandbox.secrets import Tap, known, leaked, take_outputs
 from sandbox.stash_emu.gql import DOCUMENT_OBSERVERS
+from sandbox.stash_emu.releases import LATEST
 from tests.graphql_guard import GraphQLGuard
 from tests.reliability.tally import Tally, append_result
 
@@ -87,6 +88,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     _SUITE.tap.__enter__()
     if _GRAPHQL is not None:
+        _GRAPHQL.prepare(LATEST)  # most tests run the latest mode; others build on first use
         DOCUMENT_OBSERVERS.append(_GRAPHQL.observe)
 
 
