@@ -57,9 +57,11 @@ def _operation(document_text: str) -> str:
 class GraphQLGuard:
     """Validates observed documents; collects failures until `take()` (thread-safe)."""
 
-    def __init__(self, reference: Path) -> None:
+    def __init__(self, reference: Path, sharing: GraphQLGuard | None = None) -> None:
+        """`sharing`: another guard whose built schemas this one uses too (they are
+        read-only; building one takes about half a second)."""
         self._reference = reference
-        self._schemas: dict[str, GraphQLSchema] = {}
+        self._schemas: dict[str, GraphQLSchema] = sharing._schemas if sharing else {}
         self._verdicts: dict[tuple[str, str], str] = {}  # "" = valid, else graphql's error
         self._lock = threading.Lock()
         self._pending: list[str] = []

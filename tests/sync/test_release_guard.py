@@ -1,8 +1,8 @@
 """The GraphQL guard (tests/graphql_guard.py) covers every supported release, and can fail.
 
 A representative workload (Sync All, a scene edit through Stash with its hook and wake-up,
-an entity edit, Process Queue, Reconcile Library (All), Health Check, which names the
-version) runs in the release
+an entity edit, Process Queue, Reconcile Library (All) and (Recent), Sync Recent, Preview Gaps,
+View Status, Health Check, which names the version) runs in the release
 modes v0.24.3, v0.25.1 and v0.30.1; between them their documents are claimed for all eight
 schemas (v0.24.3 … v0.30.1 and develop), and none is invalid on any.
 """
@@ -63,7 +63,8 @@ def _workload(tmp_path: Path, release: str) -> None:
         # The hooks ran as Stash runs them (stdlib path) and asked for a Process Queue.
         assert [j.task_name for j in world.stash.jobs] == [PROCESS_QUEUE]
         _task(world, "process_queue")
-        _task(world, "reconcile_all")
+        for mode in ("reconcile_all", "sync_recent", "reconcile_recent", "preview_gaps", "status"):
+            _task(world, mode)
         health = _task(world, "health_check")
         assert any(f"] Stash {release} reachable" in m for m in health.messages())
     finally:
@@ -93,8 +94,10 @@ def test_claims_group_the_releases_by_the_forms_the_plugin_uses() -> None:
     )
 
 
-def test_guard_reports_a_document_invalid_on_a_claimed_release(shared_dir: Path) -> None:
-    guard = GraphQLGuard(shared_dir / "reference")
+def test_guard_reports_a_document_invalid_on_a_claimed_release(
+    shared_dir: Path, graphql_guard: GraphQLGuard
+) -> None:
+    guard = GraphQLGuard(shared_dir / "reference", sharing=graphql_guard)
     guard.observe('query ScenesByIds { findScenes(ids: ["1"]) { count } }', "v0.24.3")
     (failure,) = guard.take()
     assert "ScenesByIds" in failure and "v0.24.3" in failure and "'ids'" in failure
@@ -104,10 +107,10 @@ def test_guard_reports_a_document_invalid_on_a_claimed_release(shared_dir: Path)
 
 
 @pytest.mark.stash_surface  # the document below is invalid on purpose: the suite's guard sees it
-def test_guard_hears_the_emulator(shared_dir: Path) -> None:
+def test_guard_hears_the_emulator(shared_dir: Path, graphql_guard: GraphQLGuard) -> None:
     # Valid in the v0.30.1 mode, but `parent_folder` objects arrived in v0.29: the emulator
     # runs it, and the guard reports it for v0.27.2 and v0.28.1, which the mode also claims.
-    guard = GraphQLGuard(shared_dir / "reference")
+    guard = GraphQLGuard(shared_dir / "reference", sharing=graphql_guard)
     DOCUMENT_OBSERVERS.append(guard.observe)
     try:
         with StashEmulator() as emu:
