@@ -130,6 +130,10 @@ CHANGES: tuple[Change, ...] = (
 # (internal/manager/config/config.go GetPluginConfiguration → map.go fromSnakeCaseMap at
 # v0.24.3 and v0.25.1); v0.26.0 moved to koanf and returns them as stored.
 CAMEL_SETTINGS_BEFORE: Version = _V026
+# A plugin task that cannot start (unknown plugin or task) fails its job (FAILED, `Job.error`)
+# from v0.26.0 (internal/manager/task_plugin.go returns the error to the job manager); v0.24
+# and v0.25 only log it and end the job FINISHED, and have neither `FAILED` nor `Job.error`.
+JOB_ERRORS_SINCE: Version = _V026
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,7 @@ class Release:
     version: Version
     camel_settings: bool
     changes: tuple[Change, ...]
+    job_errors: bool  # a task that cannot start ends FAILED with `Job.error` (else FINISHED)
 
 
 def _parse(tag: str) -> Version:
@@ -153,7 +158,9 @@ def release(tag: str = LATEST) -> Release:
         raise ValueError(f"unknown Stash release mode {tag!r} (one of {', '.join(RELEASES)})")
     version = _parse(tag)
     lacking = tuple(c for c in CHANGES if version < c.since)
-    return Release(tag, version, version < CAMEL_SETTINGS_BEFORE, lacking)
+    return Release(
+        tag, version, version < CAMEL_SETTINGS_BEFORE, lacking, version >= JOB_ERRORS_SINCE
+    )
 
 
 def _named(node: TypeNode) -> str:

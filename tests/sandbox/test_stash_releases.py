@@ -70,6 +70,9 @@ def test_release_table_is_checked_for_real() -> None:
     )
     with pytest.raises(ValueError):
         release("v0.23.1")
+    # Job.error / FAILED arrived with v0.26 (the schema check above holds the same line).
+    assert [release(tag).job_errors for tag in RELEASES] == [False, False] + [True] * 5
+    assert [release(tag).camel_settings for tag in RELEASES] == [True, True] + [False] * 5
 
 
 def _post(url: str, query: str) -> requests.Response:
