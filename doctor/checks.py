@@ -14,6 +14,7 @@ from doctor.result import FAIL, OK, SKIP, WARN, CheckResult, setting_place
 from runtime.context import Context
 from runtime.voice import line
 from stash.connection import StashEndpoint
+from stash.forms import OLDEST_SUPPORTED
 
 __all__ = [
     "MIN_STASH_VERSION",
@@ -24,7 +25,7 @@ __all__ = [
     "check_state",
 ]
 
-MIN_STASH_VERSION = (0, 24, 0)  # reference/stash.md §8: plugin settings and package manager
+MIN_STASH_VERSION = OLDEST_SUPPORTED  # before it Stash cannot hand a plugin its settings
 STASH_TIMEOUT_S = 15.0  # a Health Check answers sooner than a task's 30 s would let it
 _VERSION_QUERY = "query { version { version } }"
 _FROM_TASKS = (
@@ -106,7 +107,8 @@ def check_stash(ctx: Context) -> StashAccess:
         result = CheckResult(
             "stash",
             FAIL,
-            f"Stash {version} at {where} is older than v0.24, the oldest Stash2Plex supports",
+            f"Stash {version} at {where} is older than v0.24, the oldest Stash2Plex supports: "
+            "it cannot hand plugins their settings",
             "update Stash to v0.24 or later",
             details,
         )

@@ -16,9 +16,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from runtime.context import Context
 
-__all__ = ["SETTINGS_QUERY", "SETTINGS_TIMEOUT_S", "fetch_settings"]
+__all__ = ["SETTINGS_TIMEOUT_S", "fetch_settings"]
 
-SETTINGS_QUERY = "query PluginSettings($ids: [ID!]) { configuration { plugins(include: $ids) } }"
 # Tasks, not hooks, read settings: a busy Stash (a scan running) may take a while to answer.
 SETTINGS_TIMEOUT_S = 15.0
 
@@ -28,6 +27,7 @@ def fetch_settings(ctx: Context) -> Mapping[str, object]:
     from runtime.plugin_id import plugin_id_of
     from stash.connection import StashEndpoint
     from stash.hookcalls import post_graphql
+    from stash.protocol import plugin_settings_of, plugin_settings_query
 
     endpoint = StashEndpoint.from_server_connection(ctx.invocation.server_connection)
     for secret in endpoint.secrets():
@@ -35,8 +35,5 @@ def fetch_settings(ctx: Context) -> Mapping[str, object]:
     plugin_id, guess = plugin_id_of(ctx.plugin_dir)
     if guess is not None:
         ctx.log.debug(f"plugin id: {guess}")
-    data = post_graphql(endpoint, SETTINGS_QUERY, {"ids": [plugin_id]}, timeout=SETTINGS_TIMEOUT_S)
-    configuration = data.get("configuration")
-    plugins = configuration.get("plugins") if isinstance(configuration, dict) else None
-    values = plugins.get(plugin_id) if isinstance(plugins, dict) else None
-    return dict(values) if isinstance(values, dict) else {}
+    data = post_graphql(endpoint, plugin_settings_query(plugin_id), timeout=SETTINGS_TIMEOUT_S)
+    return plugin_settings_of(data, plugin_id)

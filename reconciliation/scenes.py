@@ -21,7 +21,8 @@ from typing import Any
 
 from base.stash_time import text_lower_bound
 from base.timestamps import parse_rfc3339
-from stash.fields import GROUPS_SINCE, parse_version
+from stash.fields import parse_version
+from stash.forms import GROUPS, uses
 
 __all__ = [
     "PAGE_SIZE",
@@ -67,7 +68,7 @@ def stash_version(stash: Any) -> tuple[int, int, int]:
 
 def scene_fragment_for(version: tuple[int, int, int]) -> str:
     """`groups` since v0.27; `movies` (deprecated, still answered) for older or unknown."""
-    return SCENE_FRAGMENT if version >= GROUPS_SINCE else SCENE_FRAGMENT_LEGACY
+    return SCENE_FRAGMENT if uses(version, GROUPS) else SCENE_FRAGMENT_LEGACY
 
 
 def normalize_scope(scope: str | None) -> str:

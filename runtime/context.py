@@ -84,9 +84,11 @@ class Context:
         """
         if self._resolved is None:
             from validation.config import resolve_settings
+            from validation.setting_keys import canonical_keys
 
             raw = self.settings_source(self)
             if isinstance(raw, Mapping):
+                raw = canonical_keys(raw)  # `plexToken` on Stash v0.24/v0.25
                 self.log.add_secret(str(raw.get("plex_token") or ""))
             resolved = resolve_settings(raw, self.log.warning)
             self.log.add_secret(str(resolved.values.get("plex_token") or ""))

@@ -10,6 +10,7 @@ import sys
 import threading
 
 from sandbox.generator import GeneratorOptions
+from sandbox.stash_emu.releases import LATEST, RELEASES
 from sandbox.world import start_sandbox
 
 
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--latency-ms", type=float, default=0.0)
     serve.add_argument("--plex-root", default="/media/videos")
     serve.add_argument("--stash-root", default="/data/videos")
+    serve.add_argument("--stash-release", default=LATEST, choices=RELEASES)
     args = parser.parse_args(argv)
 
     options = GeneratorOptions(
@@ -34,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         plex_port=args.plex_port,
         stash_port=args.stash_port,
         latency_s=args.latency_ms / 1000.0,
+        stash_release=args.stash_release,
     )
     lib = world.generated
     print(f"Stash emulator: {world.stash.url}/graphql ({len(lib.stash.scenes)} scenes)")

@@ -13,6 +13,7 @@ from sandbox.generator import GeneratedLibrary, GeneratorOptions, generate
 from sandbox.harness import MANIFEST_FILE, REPO_ROOT, PluginHarness, StashPluginRunner
 from sandbox.plex_emu import PlexEmulator
 from sandbox.stash_emu import StashEmulator
+from sandbox.stash_emu.releases import LATEST
 
 
 @dataclass
@@ -40,8 +41,7 @@ class Sandbox:
     def configure_plugin(self, **settings: object) -> None:
         """Store plugin settings in Stash as the Settings page would (the whole map)."""
         self.extra_settings.update(settings)
-        with self.stash.library.lock:
-            self.stash.library.plugin_settings[self.plugin_id] = self.plugin_settings()
+        self.stash.set_plugin_settings(self.plugin_id, self.plugin_settings())
 
     @property
     def plugin_id(self) -> str:
@@ -69,11 +69,16 @@ def start_sandbox(
     run_jobs_inline: bool = True,
     plugin_dir: Path = REPO_ROOT,
     manifest_file: str = MANIFEST_FILE,
+    stash_release: str = LATEST,
 ) -> Sandbox:
+    """`stash_release`: the Stash emulator's release mode (sandbox/stash_emu/releases.py)."""
     generated = generate(options or GeneratorOptions())
     plex = PlexEmulator(library=generated.plex, port=plex_port).start()
     stash = StashEmulator(
-        library=generated.stash, port=stash_port, tz_offset=generated.options.tz_offset
+        library=generated.stash,
+        port=stash_port,
+        tz_offset=generated.options.tz_offset,
+        release=stash_release,
     ).start()
     plex.knobs.latency_s = latency_s
     stash.knobs.latency_s = latency_s

@@ -18,6 +18,7 @@ import requests
 from stash.connection import StashEndpoint
 from stash.errors import StashQueryError, translate
 from stash.fields import normalise_scene, parse_version, scene_fields_for
+from stash.forms import IDS_ARGUMENT, uses
 from stash.images import DEFAULT_MAX_IMAGE_BYTES, download_image
 from stash.interface import Logger, build_interface
 from stash.protocol import (
@@ -28,6 +29,8 @@ from stash.protocol import (
     parse_job_queue,
     parse_response,
     parse_run_plugin_task,
+    plugin_settings_of,
+    plugin_settings_query,
 )
 
 __all__ = ["DEFAULT_TIMEOUT", "StashGateway"]
@@ -35,9 +38,6 @@ __all__ = ["DEFAULT_TIMEOUT", "StashGateway"]
 DEFAULT_TIMEOUT = 30.0
 _ALIAS_CHUNK = 100  # findScene aliases per request in the missing-id fallback
 
-_PLUGIN_SETTINGS_QUERY = (
-    "query PluginSettings($ids: [ID!]) { configuration { plugins(include: $ids) } }"
-)
 _PAGE_QUERY = """query FindScenesPage($filter: FindFilterType, $scene_filter: SceneFilterType) {
   findScenes(filter: $filter, scene_filter: $scene_filter) { count scenes { %s } }
 }"""
@@ -45,6 +45,10 @@ _PAGE_QUERY = """query FindScenesPage($filter: FindFilterType, $scene_filter: Sc
 # truncating the list to its default page of 25.
 _IDS_QUERY = """query ScenesByIds($ids: [ID!]) {
   findScenes(ids: $ids, filter: {per_page: -1}) { scenes { %s } }
+}"""
+# Stash v0.24 has only the (later deprecated) `scene_ids: [Int!]` (stash.forms).
+_SCENE_IDS_QUERY = """query ScenesByIds($ids: [Int!]) {
+  findScenes(scene_ids: $ids, filter: {per_page: -1}) { scenes { %s } }
 }"""
 
 
@@ -174,10 +178,7 @@ class StashGateway:
 
     def plugin_settings(self, plugin_id: str = "Stash2Plex") -> dict[str, Any]:
         """The plugin's saved settings; `{}` when never saved (the plugin applies defaults)."""
-        data = self.call(_PLUGIN_SETTINGS_QUERY, {"ids": [plugin_id]})
-        plugins = (data.get("configuration") or {}).get("plugins") or {}
-        values = plugins.get(plugin_id) if isinstance(plugins, dict) else None
-        return dict(values) if isinstance(values, dict) else {}
+        return plugin_settings_of(self.call(plugin_settings_query(plugin_id)), plugin_id)
 
     def find_scenes_page(
         self,
@@ -240,10 +241,12 @@ class StashGateway:
         fields = fragment or self.scene_fields
         wanted = _clean_ids(ids)
         found: dict[int, dict[str, Any]] = {}
+        by_id = uses(self._version, IDS_ARGUMENT)
+        query = (_IDS_QUERY if by_id else _SCENE_IDS_QUERY) % fields
         for start in range(0, len(wanted), chunk_size):
             chunk = wanted[start : start + chunk_size]
             try:
-                data = self.call(_IDS_QUERY % fields, {"ids": [str(i) for i in chunk]})
+                data = self.call(query, {"ids": [str(i) if by_id else i for i in chunk]})
                 scenes = (data.get("findScenes") or {}).get("scenes") or []
             except StashQueryError:
                 scenes = self._scenes_one_by_one(chunk, fields)

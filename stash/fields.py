@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from stash.forms import GROUPS, GROUPS_SINCE, uses
+
 __all__ = [
     "GROUPS_SINCE",
     "SCENE_FIELDS",
@@ -16,9 +18,6 @@ __all__ = [
     "parse_version",
     "scene_fields_for",
 ]
-
-# Movies became groups in v0.27.0; `movies` still works later but is deprecated.
-GROUPS_SINCE = (0, 27, 0)
 
 _SCENE_COMMON = """id title details date rating100 organized updated_at created_at urls
 files { path basename size duration }
@@ -44,7 +43,7 @@ def parse_version(text: str | None) -> tuple[int, int, int]:
 def scene_fields_for(version: tuple[int, int, int]) -> str:
     """The scene selection Stash `version` accepts (an unknown version gets the legacy
     one, which every supported Stash still answers)."""
-    return SCENE_FIELDS if version >= GROUPS_SINCE else SCENE_FIELDS_LEGACY
+    return SCENE_FIELDS if uses(version, GROUPS) else SCENE_FIELDS_LEGACY
 
 
 def normalise_scene(scene: dict[str, object]) -> dict[str, object]:

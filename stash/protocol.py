@@ -25,6 +25,8 @@ __all__ = [
     "parse_job_queue",
     "parse_response",
     "parse_run_plugin_task",
+    "plugin_settings_of",
+    "plugin_settings_query",
 ]
 
 JOB_QUEUE_QUERY = "query JobQueue { jobQueue { id status description addTime startTime } }"
@@ -41,6 +43,26 @@ RUN_PLUGIN_TASK_MUTATION = (
     "mutation RunPluginTask($plugin_id: ID!, $task_name: String!) "
     "{ runPluginTask(plugin_id: $plugin_id, task_name: $task_name) }"
 )
+
+
+def plugin_settings_query(plugin_id: str) -> str:
+    """The settings query for `plugin_id`, valid on every release.
+
+    `configuration.plugins(include:)` is `[String!]` on Stash v0.24 and `[ID!]` from v0.25
+    (reference/stash-schemas/README.md), so no variable type fits both; the id is inlined
+    as a string literal, which both accept. JSON's string escapes are a subset of
+    GraphQL's, so `json.dumps` quotes any id safely.
+    """
+    literal = json.dumps(str(plugin_id))
+    return f"query PluginSettings {{ configuration {{ plugins(include: [{literal}]) }} }}"
+
+
+def plugin_settings_of(data: Mapping[str, object], plugin_id: str) -> dict[str, object]:
+    """The settings map of `plugin_id` in a `plugin_settings_query` answer (`{}` if none)."""
+    configuration = data.get("configuration")
+    plugins = configuration.get("plugins") if isinstance(configuration, dict) else None
+    values = plugins.get(plugin_id) if isinstance(plugins, dict) else None
+    return dict(values) if isinstance(values, dict) else {}
 
 
 @dataclass(frozen=True)

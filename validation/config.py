@@ -32,6 +32,7 @@ from pydantic_core import ErrorDetails, PydanticUseDefault
 
 from base.errors import ConfigError
 from validation.path_map import PathMap, PathMapError
+from validation.setting_keys import canonical_keys
 from validation.settings_table import (
     LEGACY_ALIASES,
     RETIRED_1X,
@@ -304,6 +305,7 @@ def resolve_settings(raw: Mapping[str, object], warn: Callable[[str], None]) -> 
     if not isinstance(raw, Mapping):
         warn(f"Plugin settings are not a map ({type(raw).__name__}); using the defaults")
         raw = {}
+    raw = canonical_keys(raw)  # Stash v0.24/v0.25 return the keys camelCased
     resolved = ResolvedSettings(values={})
     data = {key: value for key, value in raw.items() if key in SETTINGS_BY_KEY}
     data.update(_legacy_values(raw, warn, resolved.aliased))

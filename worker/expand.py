@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from stash.fields import GROUPS_SINCE
+from stash.forms import GROUPS, GROUPS_SINCE, uses
 from sync_queue.inbox import InboxRow
 from sync_queue.sync_state import SyncStateStore
 
@@ -59,7 +59,7 @@ def entity_criterion(
     if kind == "tag":
         return {"tags": {"value": value, "modifier": "INCLUDES"}}
     if kind == "group":
-        if version < GROUPS_SINCE:  # `groups` does not exist before v0.27
+        if not uses(version, GROUPS):  # `groups` does not exist before v0.27
             return {"movies": {"value": value, "modifier": "INCLUDES"}}
         return {"groups": {"value": value, "modifier": "INCLUDES"}}
     raise ValueError(f"not an entity kind: {kind!r}")

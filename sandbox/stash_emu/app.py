@@ -57,7 +57,7 @@ class StashApp:
 
     def __init__(self, state: State) -> None:
         self.state = state
-        self.engine = Engine()
+        self.engine = Engine(state.mode.tag)
         self.options = HttpOptions()
 
     # --- entry ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.stash_emu.hooks import fire, full_input, sent_fields
+from sandbox.stash_emu.releases import job_description, returned_settings, stored_settings
 from sandbox.stash_emu.resolving import context, parse_id, parse_ids, plain_number, projected
 from sandbox.stash_emu.scene_mutations import decode_image, transaction
 from sandbox.stash_emu.state import State
@@ -157,8 +158,9 @@ def configure_plugin(_: Any, info: Any, plugin_id: str, input: dict[str, Any]) -
     """Replaces the plugin's whole settings map, like the UI's save."""
     state = context(info).state
     with state.library.lock:
-        state.library.plugin_settings[plugin_id] = plain_number(dict(input))
-        return dict(state.library.plugin_settings[plugin_id])
+        stored = stored_settings(state.mode, plain_number(dict(input)))
+        state.library.plugin_settings[plugin_id] = stored
+        return returned_settings(state.mode, stored)
 
 
 def _arg_value(value: dict[str, Any] | None) -> Any:
@@ -189,10 +191,7 @@ def run_plugin_task(
     state = context(info).state
     if args_map is None:
         args_map = {a["key"]: _arg_value(a.get("value")) for a in args or []}
-    if description is None:
-        description = (
-            f"Running plugin task: {task_name}" if task_name else f"Running plugin {plugin_id}"
-        )
+    description = job_description(plugin_id, task_name, description)
     job = state.jobs.add(plugin_id, task_name or "", description, args_map)
     return str(job.id)
 

@@ -4,15 +4,18 @@ Parse and validation errors (and variables of the wrong type) answer HTTP 422 wi
 `extensions.code = GRAPHQL_VALIDATION_FAILED` and `data: null`, as gqlgen does; resolver
 errors answer 200 with `errors[].path`. Parsed and validated documents are cached per query
 text, and resolvers may return `Precompleted` values that skip graphql-core's per-field
-completion (the speed of a 500-scene page depends on it).
+completion (the speed of a 500-scene page depends on it). Each release mode serves its own
+schema (`releases.py`); `DOCUMENT_OBSERVERS` sees every document a mode's schema accepted
+(the test suite's validation guard checks it against the real schemas).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +25,14 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
-    build_schema,
+    build_ast_schema,
     execute_sync,
     parse,
     validate,
 )
 
 from sandbox.stash_emu import entity_mutations, library_jobs, queries, scene_mutations
+from sandbox.stash_emu.releases import LATEST, release_document
 from sandbox.stash_emu.resolving import Precompleted
 from sandbox.stash_emu.state import RequestContext
 
@@ -43,6 +47,9 @@ except ImportError:  # graphql-core 3.2 names the same seam differently
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+# Process-wide: called with (query text, release mode) for every document a release mode's
+# schema accepted, before it runs. Observers must be quick and must not raise.
+DOCUMENT_OBSERVERS: list[Callable[[str, str], None]] = []
 
 
 class FastExecutor(_BaseExecutor):  # type: ignore[misc,valid-type]
@@ -55,10 +62,10 @@ class FastExecutor(_BaseExecutor):  # type: ignore[misc,valid-type]
         return super().complete_value(return_type, *args)
 
 
-@lru_cache(maxsize=1)
-def load_schema() -> GraphQLSchema:
-    """The compact schema with every resolver bound (built once per process)."""
-    schema = build_schema(SDL_PATH.read_text(encoding="utf-8"))
+@cache
+def load_schema(release: str = LATEST) -> GraphQLSchema:
+    """Release `release`'s schema with every resolver bound (built once per process)."""
+    schema = build_ast_schema(release_document(SDL_PATH.read_text(encoding="utf-8"), release))
     queries.bind(schema)
     mutation = schema.mutation_type
     assert mutation is not None
@@ -68,7 +75,8 @@ def load_schema() -> GraphQLSchema:
         **library_jobs.RESOLVERS,
     }
     for name, fn in resolvers.items():
-        mutation.fields[name].resolve = fn
+        if name in mutation.fields:  # older releases lack some (groupUpdate before v0.27)
+            mutation.fields[name].resolve = fn
     return schema
 
 
@@ -132,8 +140,9 @@ def _validation_failure(errors: list[GraphQLError], fields: list[str]) -> Outcom
 
 
 class Engine:
-    def __init__(self) -> None:
-        self.schema = load_schema()
+    def __init__(self, release: str = LATEST) -> None:
+        self.release = release
+        self.schema = load_schema(release)
         self.documents = DocumentCache(self.schema)
 
     def execute(self, body: Any, ctx: RequestContext) -> Outcome:
@@ -149,6 +158,8 @@ class Engine:
         fields = root_fields(document, operation_name)
         if errors or document is None:
             return _validation_failure(errors, fields)
+        for observe in list(DOCUMENT_OBSERVERS):
+            observe(query, self.release)
         result = execute_sync(
             self.schema,
             document,

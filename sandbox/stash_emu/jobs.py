@@ -12,7 +12,8 @@ without looking the plugin up; inside the job, `PluginCache.CreateTask` (pkg/plu
 plugins.go) returns "no plugin with ID %s" / "no task with name %s in plugin %s", wrapped as
 "Error creating plugin task: %w", and pkg/job/manager.go marks the job FAILED with that
 error. v0.24 and v0.25 only logged it and ended the job FINISHED (their job exec returned
-nothing, and their `Job` has no `error` field); the emulator models v0.26 and later here.
+nothing, and their `Job` has no `error` field): `JobManager.job_errors` False (the v0.24.3
+and v0.25.1 release modes) does the same, keeping the text in `plugin_error` (Stash's log).
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ class JobManager:
         self._thread: threading.Thread | None = None
         self._stopping = False
         self._running: Job | None = None
+        # A task that cannot start ends FAILED with an error (v0.26+), else FINISHED.
+        self.job_errors = True
 
     # --- queue ---------------------------------------------------------------------------------
 
@@ -208,15 +211,21 @@ class JobManager:
                 job.error = f"{type(exc).__name__}: {exc}"
             return
         runner = self.runner
+        cannot_start = None
         if runner is None or runner.plugin_id != job.plugin_id:
-            job.error = f"Error creating plugin task: no plugin with ID {job.plugin_id}"
-            return
-        if job.task_name and job.task_name not in runner.task_names():
+            cannot_start = f"Error creating plugin task: no plugin with ID {job.plugin_id}"
+        elif job.task_name and job.task_name not in runner.task_names():
             name = getattr(runner, "plugin_name", job.plugin_id)
-            job.error = (
+            cannot_start = (
                 f"Error creating plugin task: no task with name {job.task_name} in plugin {name}"
             )
+        if cannot_start is not None:
+            if self.job_errors:
+                job.error = cannot_start
+            else:  # v0.24/v0.25: logged only, the job ends FINISHED
+                job.plugin_error = cannot_start
             return
+        assert runner is not None
         try:
             job.plugin_error = runner.run_task(job.task_name, dict(job.args_map), progress)
         except Exception as exc:  # a harness failure must not kill the queue thread

@@ -16,6 +16,7 @@ from graphql import GraphQLSchema
 from sandbox.model import StashScene
 from sandbox.stash_emu.finding import find_entities, find_scenes
 from sandbox.stash_emu.jobs import Job
+from sandbox.stash_emu.releases import returned_plugin_id, returned_settings
 from sandbox.stash_emu.resolving import (
     Precompleted,
     context,
@@ -131,11 +132,19 @@ def configuration(_: Any, info: Any) -> dict[str, Any]:
 
 
 def plugins_config(_: Any, info: Any, include: list[str] | None = None) -> dict[str, Any]:
-    settings = context(info).state.library.plugin_settings
+    """Stored maps, empty ones left out; keys camelCased on v0.24/v0.25 (releases.py)."""
+    state = context(info).state
+    settings, mode = state.library.plugin_settings, state.mode
+    if not include:
+        return {
+            returned_plugin_id(mode, plugin_id): returned_settings(mode, plain_number(values))
+            for plugin_id, values in settings.items()
+            if values
+        }
     return {
-        plugin_id: plain_number(values)
-        for plugin_id, values in settings.items()
-        if values and (not include or plugin_id in include)
+        plugin_id: returned_settings(mode, plain_number(settings[plugin_id]))
+        for plugin_id in include
+        if settings.get(plugin_id)
     }
 
 
@@ -190,7 +199,8 @@ def bind(schema: GraphQLSchema) -> None:
         "version": version,
     }
     for name, fn in resolvers.items():
-        query.fields[name].resolve = fn
+        if name in query.fields:  # older releases lack some (findGroup before v0.27)
+            query.fields[name].resolve = fn
     types = schema.type_map
     scenes = types["FindScenesResultType"].fields  # type: ignore[union-attr]
     scenes["count"].resolve = lambda r, info: len(r.matches)
@@ -203,6 +213,8 @@ def bind(schema: GraphQLSchema) -> None:
         ("FindTagsResultType", "tags"),
         ("FindGroupsResultType", "groups"),
     ):
+        if result_type not in types:
+            continue
         fields = types[result_type].fields  # type: ignore[union-attr]
         fields["count"].resolve = lambda r, info: r.count
         fields[list_field].resolve = _entities_page

@@ -27,6 +27,8 @@ from sandbox.stash_emu.auth import AuthState, HookChain
 from sandbox.stash_emu.hooks import fire
 from sandbox.stash_emu.jobs import Job, JobManager, PluginRunner
 from sandbox.stash_emu.library_jobs import queue_auto_tag, queue_scan
+from sandbox.stash_emu.releases import LATEST, stored_settings
+from sandbox.stash_emu.releases import release as release_mode
 from sandbox.stash_emu.state import HookCall, State
 from sandbox.stash_emu.values import Extras, TimeFormatter, oshash, parse_offset
 
@@ -39,15 +41,20 @@ class StashEmulator:
         library: StashLibrary | None = None,
         *,
         tz_offset: str = "Z",
-        version: str = "v0.30.1",
+        version: str | None = None,
         port: int = 0,
         clock: Callable[[], datetime] | None = None,
+        release: str = LATEST,
     ) -> None:
+        """`release`: the release mode (`releases.RELEASES`): that release's schema, settings
+        keys and job descriptions; `version` (default: the release's tag) is what
+        `version { version }` answers."""
         self.library = library if library is not None else StashLibrary()
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._tz_offset = tz_offset
         tz = parse_offset(tz_offset)
         jobs = JobManager(self.now)
+        jobs.job_errors = release_mode(release).job_errors
         register(self.library.api_key)
         auth = AuthState(clock=self.now, api_key=lambda: self.library.api_key)
         self.state = State(
@@ -58,7 +65,8 @@ class StashEmulator:
             jobs=jobs,
             auth=auth,
             chain=HookChain(auth),
-            version=version,
+            version=version if version is not None else release,
+            mode=release_mode(release),
         )
         self.app = StashApp(self.state)
         self.server = LoopbackServer(self.app, port=port)
@@ -227,9 +235,15 @@ class StashEmulator:
     def shuffle_input_fields(self, value: bool) -> None:
         self.state.shuffle_input_fields = value
 
+    @property
+    def release(self) -> str:
+        """The release mode's tag (`v0.24.3` … `v0.30.1`)."""
+        return self.state.mode.tag
+
     def set_plugin_settings(self, plugin_id: str, values: dict[str, object]) -> None:
+        """Store a plugin's settings as the Settings page would (snake_cased on v0.24/v0.25)."""
         with self.library.lock:
-            self.library.plugin_settings[plugin_id] = dict(values)
+            self.library.plugin_settings[plugin_id] = stored_settings(self.state.mode, values)
 
     # --- library helpers (no hooks unless named after a Stash task) ------------------------------
 

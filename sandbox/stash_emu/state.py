@@ -16,6 +16,7 @@ from datetime import datetime
 from sandbox.model import StashLibrary
 from sandbox.stash_emu.auth import AuthState, HookChain, Session
 from sandbox.stash_emu.jobs import JobManager
+from sandbox.stash_emu.releases import LATEST, Release, release
 from sandbox.stash_emu.render import RenderContext
 from sandbox.stash_emu.sorting import FindContext
 from sandbox.stash_emu.values import Extras, FolderRegistry, TimeFormatter
@@ -42,6 +43,7 @@ class State:
     auth: AuthState
     chain: HookChain
     version: str
+    mode: Release = field(default_factory=lambda: release(LATEST))  # the release mode
     build_hash: str = "e5c8d6f0a"
     build_time: str = "2025-12-31 12:00:00"
     extras: Extras = field(default_factory=Extras)

@@ -192,6 +192,7 @@ def test_relation_filters_and_combinations(stash_client: StashInterface) -> None
 # --- shapes ---------------------------------------------------------------------------------------
 
 
+@pytest.mark.stash_surface
 def test_scene_shape_as_the_plugin_reads_it(stash_client: StashInterface) -> None:
     alpha, beta, gamma, empty = (
         stash_client.find_scene(i, fragment=SCENE_FIELDS) for i in (1, 2, 3, 4)

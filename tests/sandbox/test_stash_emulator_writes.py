@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 import requests
 from stashapi.stashapp import StashInterface
 
@@ -89,6 +90,7 @@ def test_bulk_update_runs_one_hook_per_scene_in_order_inside_the_request(
     assert len(stash_emu.hook_log) == 3
 
 
+@pytest.mark.stash_surface
 def test_entity_update_does_not_touch_scenes(
     stash_client: StashInterface, stash_emu: StashEmulator, stash_runner: RecordingRunner
 ) -> None:

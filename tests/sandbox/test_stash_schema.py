@@ -186,6 +186,7 @@ def stash_schema_emu() -> Iterator[StashEmulator]:
         yield emu
 
 
+@pytest.mark.stash_surface
 def test_stashapp_tools_default_fragments_work(stash_schema_emu: StashEmulator) -> None:
     stash = StashInterface(stash_schema_emu.connection())
     scene = stash.find_scene(1)  # default ...Scene fragment, built from introspection
@@ -229,6 +230,7 @@ def _nulls_where_forbidden(gql_type: Any, value: Any, where: str) -> list[str]:
     return []
 
 
+@pytest.mark.stash_surface
 def test_default_fragments_never_return_null_for_non_null_fields(
     stash_schema_emu: StashEmulator, compact_schema: GraphQLSchema
 ) -> None:
@@ -262,6 +264,7 @@ def test_default_fragments_never_return_null_for_non_null_fields(
     assert results["Performer"][0]["alias_list"] == []
 
 
+@pytest.mark.stash_surface
 def test_stashapi_015_explicit_fragments_work_and_defaults_fail_like_real_stash(
     stash_schema_emu: StashEmulator,
 ) -> None:

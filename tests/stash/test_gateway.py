@@ -170,7 +170,7 @@ def test_find_scenes_contract_translates_library_errors(
 
 def test_legacy_stash_gets_movies_normalised_to_groups() -> None:
     library = make_library(4)
-    with StashEmulator(library, version="v0.26.2") as emu:
+    with StashEmulator(library, release="v0.26.2") as emu:
         gateway = StashGateway.from_server_connection(emu.connection())
         assert gateway.scene_fields == SCENE_FIELDS_LEGACY
         scene = gateway.scenes_by_ids([3])[3]
@@ -227,3 +227,17 @@ def test_hung_stash_times_out_within_the_gateway_timeout(
         gateway.plugin_settings()
     assert time.monotonic() - started < 4.0
     assert "timed out" in str(info.value)
+
+
+@pytest.mark.parametrize("release", ["v0.24.3", "v0.25.1", "v0.30.1"])
+def test_scenes_by_ids_sends_the_form_its_release_has(release: str) -> None:
+    # v0.24 has no `findScenes(ids:)`: a wrong form would be refused and silently rescued by
+    # the one-by-one fallback, so the request counts tell the forms apart.
+    with StashEmulator(make_library(4), release=release) as emu:
+        gateway = StashGateway.from_server_connection(emu.connection())
+        found = gateway.scenes_by_ids([3, 1])
+        assert sorted(found) == [1, 3]
+        assert emu.log.count("graphql:findScenes") == 1
+        assert emu.log.count("graphql:findScene") == 0
+        settings = gateway.plugin_settings("NeverSaved")
+    assert settings == {}
