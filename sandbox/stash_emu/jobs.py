@@ -90,22 +90,23 @@ class JobManager:
     # --- queue ---------------------------------------------------------------------------------
 
     def add(self, plugin_id: str, task_name: str, description: str, args: dict[str, object]) -> Job:
-        with self._lock:
-            job = Job(self._next_id, description, self._clock(), plugin_id, task_name, dict(args))
-            self._next_id += 1
-            self._jobs.append(job)
-            self._lock.notify_all()
-        if self._inline:
-            self._ensure_thread()
-        return job
+        return self._queue(
+            lambda job_id: Job(job_id, description, self._clock(), plugin_id, task_name, dict(args))
+        )
 
     def add_internal(
         self, description: str, work: Callable[[Callable[[float], None]], None]
     ) -> Job:
         """One of Stash's own jobs ("Scanning...", "Auto-tagging...": manager_tasks.go),
         queued behind everything else like any job (pkg/job/manager.go)."""
+        return self._queue(
+            lambda job_id: Job(job_id, description, self._clock(), "", "", work=work)
+        )
+
+    def _queue(self, make: Callable[[int], Job]) -> Job:
+        """The next id, at the end of the one first-in-first-out queue."""
         with self._lock:
-            job = Job(self._next_id, description, self._clock(), "", "", work=work)
+            job = make(self._next_id)
             self._next_id += 1
             self._jobs.append(job)
             self._lock.notify_all()

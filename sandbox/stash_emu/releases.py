@@ -243,7 +243,10 @@ def _to_snake_case(key: str) -> str:
 
 
 def _from_snake_case(key: str) -> str:
-    """Go `fromSnakeCase` (same file): `plex_url` → `plexUrl`, leading underscores kept."""
+    """Go `fromSnakeCase` (same file): `plex_url` → `plexUrl`, leading underscores kept.
+
+    The product's reader (validation/setting_keys.py) has its own copy on purpose: the
+    emulator plays Stash, and sharing one function would let a wrong conversion pass."""
     out: list[str] = []
     leading, capitalise = True, False
     for i, char in enumerate(key):

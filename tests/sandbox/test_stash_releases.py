@@ -7,6 +7,7 @@ descriptions follow that release's Go source (sandbox/stash_emu/releases.py cite
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,15 @@ from sandbox.stash_emu import StashEmulator
 from sandbox.stash_emu.gql import SDL_PATH
 from sandbox.stash_emu.releases import LATEST, RELEASES, release, release_document
 from tests.sandbox.test_stash_schema import _schema_differences
+
+
+class _Runner:
+    """The plugin runner's face to the job queue: one plugin, one task, nothing run."""
+
+    plugin_id = "Stash2Plex"
+
+    def task_names(self) -> list[str]:
+        return ["Stash2Plex: Process Queue"]
 
 
 def _real(shared_dir: Path, tag: str) -> GraphQLSchema:
@@ -124,15 +134,9 @@ def test_settings_keys_come_back_camel_cased_on_v024_and_v025(tag: str, returned
 
 @pytest.mark.parametrize("tag", ["v0.24.3", LATEST])
 def test_plugin_task_job_description_names_the_task(tag: str) -> None:
-    class Runner:
-        plugin_id = "Stash2Plex"
-
-        def task_names(self) -> list[str]:
-            return ["Stash2Plex: Process Queue"]
-
     with StashEmulator(release=tag) as emu:
         emu.run_jobs_inline = False
-        emu.plugin_runner = Runner()  # type: ignore[assignment]
+        emu.plugin_runner = _Runner()  # type: ignore[assignment]
         answer = _post(
             emu.url,
             'mutation { runPluginTask(plugin_id: "Stash2Plex", '
@@ -150,19 +154,14 @@ def test_plugin_task_job_description_names_the_task(tag: str) -> None:
 def test_a_task_of_an_unknown_plugin_fails_only_from_v026(tag: str, status: str) -> None:
     """v0.24/v0.25 logged the CreateTask error and ended the job FINISHED; v0.26+ fail it."""
 
-    class Runner:
-        plugin_id = "Stash2Plex"
-
-        def task_names(self) -> list[str]:
-            return ["Stash2Plex: Process Queue"]
-
     with StashEmulator(release=tag) as emu:
         emu.run_jobs_inline = False
-        emu.plugin_runner = Runner()  # type: ignore[assignment]
+        emu.plugin_runner = _Runner()  # type: ignore[assignment]
         answer = _post(
             emu.url, 'mutation { runPluginTask(plugin_id: "s2p", task_name: "Process Queue") }'
         )
         job_id = answer.json()["data"]["runPluginTask"]
         assert emu.run_next_job() is not None
-        found = _post(emu.url, '{ findJob(input: {id: "%s"}) { status } }' % job_id).json()
+        query = "{ findJob(input: {id: " + json.dumps(str(job_id)) + "}) { status } }"
+        found = _post(emu.url, query).json()
     assert found["data"]["findJob"] == {"status": status}
