@@ -14,7 +14,13 @@ from pathlib import Path
 
 from base.datadir import resolve_data_dir
 from base.errors import Stash2PlexError
-from plugin.dispatch import SCHEDULE_AWARE_MODES, TASK, find_route, load_handler
+from plugin.dispatch import (
+    CATCH_UP_AFTER_MODES,
+    SCHEDULE_AWARE_MODES,
+    TASK,
+    find_route,
+    load_handler,
+)
 from plugin.invocation import parse_invocation
 from plugin.result import encode_result
 from plugin.settings_source import fetch_settings
@@ -68,6 +74,8 @@ def _handle(
     try:
         _take_over_1x(ctx)
         output = load_handler(route)(ctx)
+        if route.key in CATCH_UP_AFTER_MODES:
+            _catch_up(ctx)
         if route.key not in SCHEDULE_AWARE_MODES:
             _ask_scheduler(ctx)
         return output
@@ -89,6 +97,15 @@ def _take_over_1x(ctx: Context) -> None:
             " again (enable debug_logging for details)"
         )
         ctx.log.debug(f"takeover: {type(exc).__name__}: {exc}")
+
+
+def _catch_up(ctx: Context) -> None:
+    """Changes made without a hook since the last run, queued after a maintenance task."""
+    from worker.catchup import catch_up_between_runs
+
+    woke = catch_up_between_runs(ctx)
+    if woke is not None:
+        ctx.log.info(f"Scenes changed in Stash without a hook were queued: {woke}")
 
 
 def _ask_scheduler(ctx: Context) -> None:

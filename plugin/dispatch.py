@@ -16,6 +16,7 @@ from base.record import Record
 from runtime.invocation import Invocation
 
 __all__ = [
+    "CATCH_UP_AFTER_MODES",
     "ENTITY_TRIGGERS",
     "HOOK",
     "ROUTES",
@@ -69,6 +70,13 @@ SCHEDULE_AWARE_MODES = frozenset(
         "reconcile_7days",
     }
 )
+
+
+# Maintenance tasks after which the worker's catch-up runs (worker/catchup.py), so a change
+# made without a hook while nothing of ours ran reaches Plex at the next task too. Not after
+# Health Check and Preview Gaps (they change nothing), Clear Queue (the user just dropped
+# pending work) or Unlock Plex Fields (a following sync would lock the fields again).
+CATCH_UP_AFTER_MODES = frozenset({"status", "retry_failed", "clear_failed", "purge_failed"})
 
 
 class Route(Record):

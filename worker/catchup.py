@@ -33,12 +33,17 @@ from sync_queue.watermark import (
 )
 from sync_queue.workqueue import WorkQueue
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from runtime.context import Context
+
 __all__ = [
     "AFTER_OTHERS_FILE",
     "CATCH_UP_FRAGMENT",
     "CATCH_UP_PAGE",
     "CatchUp",
     "ask_after_others",
+    "catch_up_between_runs",
     "catch_up_filter",
     "mark_after_others",
     "queue_changes",
@@ -184,3 +189,36 @@ def ask_after_others(
         # Safe after the request: Stash runs one job at a time and ours still runs.
         mark_after_others(data_dir)
     return "" if result == NONE_WAITING else result
+
+
+def catch_up_between_runs(ctx: Context) -> str | None:
+    """After a maintenance task (View Status, Retry Failed, Clear Failed, Purge Old Failed):
+    the same catch-up as a worker run, so a change made while nothing of ours ran (Auto Tag
+    an hour after the scan) reaches Plex without waiting for an edit. Scenes it queues wake
+    the worker; returns what waking did, None when nothing was queued or the catch-up was
+    skipped: a worker holding the lock does it itself, and Plex not set up or `paused` leave
+    it to the run that follows. Never raises: the task has done its work."""
+    from base.errors import Stash2PlexError
+    from runtime.stash import connect_stash
+    from runtime.wakeup import wake_blocker, wake_if_due
+    from sync_queue.lock import worker_lock
+
+    snapshot = ctx.snapshot()
+    if wake_blocker(ctx.data_dir, snapshot) is not None:
+        return None
+    lock = worker_lock(ctx.ensure_data_dir())
+    if not lock.acquire():
+        return None
+    try:
+        stash = connect_stash(ctx)
+        try:
+            with SyncStateStore(ctx.data_dir) as sync_state, WorkQueue(ctx.data_dir) as queue:
+                _, fresh = queue_changes(stash, sync_state, queue, ctx.data_dir, ctx.log)
+        finally:
+            stash.close()
+    except Stash2PlexError as exc:
+        ctx.log.debug(f"catch-up after the task skipped: {exc}")
+        return None
+    finally:
+        lock.release()
+    return wake_if_due(ctx, bool(fresh), backoff=False, snapshot=snapshot)

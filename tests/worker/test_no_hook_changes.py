@@ -150,6 +150,29 @@ def test_auto_tag_run_later_is_in_step_after_the_next_hook_of_any_scene(
     assert _problems(world, [*new_ids, 2]) == []
 
 
+def test_auto_tag_run_later_is_in_step_after_view_status_and_not_after_health_check(
+    world: EntityWorld,
+) -> None:
+    world.stash.queue_scan(_new_files(world, 2))
+    world.stash.run_until_idle()
+    new_ids = sorted(sid for sid in world.library.scenes if sid > 6)
+    _add_entities(world)
+    world.stash.queue_auto_tag()
+    assert [j.description for j in world.stash.run_until_idle()] == [AUTO_TAG_DESCRIPTION]
+    assert _problems(world, new_ids) != []
+
+    # Health Check changes nothing, so it neither queues nor wakes.
+    health = world.run_task("health_check")
+    assert health.exit_code == 0, health.error
+    assert world.stash.run_until_idle() == [] and _problems(world, new_ids) != []
+
+    # View Status, a maintenance task: its catch-up queues them and wakes Process Queue.
+    status = world.run_task("status")
+    assert status.exit_code == 0, status.error
+    assert [j.description for j in world.stash.run_until_idle()] == [WORKER_JOB_DESCRIPTION]
+    assert _problems(world, new_ids) == []
+
+
 def test_a_scene_merge_syncs_its_target_and_reconcile_all_forgets_its_sources(
     world: EntityWorld,
 ) -> None:
