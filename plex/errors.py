@@ -25,7 +25,15 @@ from base.errors import (
 )
 from stash.log import REDACTED, secret_forms
 
-__all__ = ["PlexBadRequest", "PlexHTTPError", "redact", "status_of", "translate_error"]
+__all__ = [
+    "PlexBadRequest",
+    "PlexHTTPError",
+    "PlexWritesRefused",
+    "redact",
+    "refusal_status",
+    "status_of",
+    "translate_error",
+]
 
 _TOKEN_PARAM = re.compile(r"(X-Plex-Token[\"']?\s*[=:]\s*[\"']?)[^&\s\"',;}]+", re.IGNORECASE)
 # plexapi formats every non-2xx answer as "(503) service_unavailable; <url> <body>" and keeps
@@ -40,6 +48,27 @@ class PlexBadRequest(PlexError):
     Permanent for this item and request: record it with the (token-free) request, do not
     retry, continue with the other items.
     """
+
+
+class PlexWritesRefused(PlexAuthError):
+    """Plex answers reads but refused every edit of several items in a row: the token can
+    read, not write. Stops the run like a rejected token (the fix is the same: the owner's
+    token)."""
+
+
+def refusal_status(exc: BaseException) -> int | None:
+    """The status when `exc` is Plex refusing one write (400, 401, 403, another permanent
+    4xx) that a field-by-field retry may narrow down; None otherwise (a 414 has its own
+    splitting, a 5xx is transient). A 401/403 is a per-item refusal only once a read has
+    shown the token still works (`plex.refusals`)."""
+    if isinstance(exc, PlexAuthError):
+        return int(getattr(exc, "status", None) or 401)
+    if isinstance(exc, PlexBadRequest):
+        status = getattr(exc, "status", None)
+        if status is None or status == 414:
+            return None
+        return int(status)
+    return None
 
 
 class PlexHTTPError(requests.HTTPError):

@@ -7,6 +7,9 @@ the cover is downloaded from Stash only when an image decision needs its bytes, 
 are uploaded, and one PUT per changed item (split only above 8 KiB) carries every field, tag
 and lock, the image locks included. Nothing changed → no request at all. A 414 (URL too long)
 re-splits the edit; a field too long even alone fails the scene with one line naming it.
+A 400/401/403 refusal of one item's edit is narrowed down field by field (`plex.refusals`):
+only the refused field fails, it is remembered (`WriteTask.refused`) and not sent again until
+Stash's value changes.
 """
 
 from __future__ import annotations
@@ -17,13 +20,23 @@ from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import parse_qsl
 
-from base.errors import PlexNotFound, PlexTransient, StashError
+from base.errors import PlexAuthError, PlexNotFound, PlexTransient, StashError
 from base.status import SceneStatus, status_of_error
 from plex.diff import EditPlan, ImageAction, add_locks, diff_item, plan_images
 from plex.edit_encoding import edit_path, encode_edit, wire_length
-from plex.errors import PlexBadRequest
+from plex.errors import PlexBadRequest, refusal_status
 from plex.items import PlexItemSnapshot
+from plex.refusals import (
+    confirm_refusal,
+    names_in,
+    only,
+    refusal_line,
+    unit_names,
+    value_fingerprint,
+    without,
+)
 from stash.errors import ImageUnavailable
+from sync_queue.refusals import StoredRefusal
 from validation.desired import IMAGE_FIELDS, RULES, DesiredItem
 from validation.fingerprint import fingerprint_value
 from validation.limits import MAX_EDIT_QUERY_BYTES
@@ -90,6 +103,7 @@ class WriteTask:
     targets: tuple[Target, ...]
     previous: Mapping[str, str] = field(default_factory=dict)
     previous_targets: frozenset[Target] = frozenset()
+    refused: tuple[StoredRefusal, ...] = ()  # remembered refusals: not sent again
 
 
 @dataclass
@@ -107,6 +121,13 @@ class WriteResult:
     preserved: tuple[str, ...] = ()
     stale_keys: tuple[int, ...] = ()
     written: tuple[str, ...] = ()
+    refused_now: tuple[StoredRefusal, ...] = ()  # refused by this write
+    refused_before: tuple[StoredRefusal, ...] = ()  # remembered, so not sent
+
+    @property
+    def refusals(self) -> tuple[StoredRefusal, ...]:
+        """Every refusal still standing for the scene (what to remember)."""
+        return (*self.refused_now, *self.refused_before)
 
     @property
     def complete(self) -> bool:
@@ -181,6 +202,7 @@ class PlexWriter:
             previous = task.previous if known else {}
             plan = diff_item(snapshot.to_state(), task.desired, previous, self.preserve_plex_edits)
             work.append(_ItemWork(target, snapshot, known, plan))
+        before = self._skip_remembered(task, work)
 
         cover = self._cover(task, work)
         for item in work:
@@ -190,20 +212,29 @@ class PlexWriter:
             item.images = plan_images(
                 item.snapshot.to_state(), task.desired, sha1, previous, self.preserve_plex_edits
             )
+            before += self._skip_remembered_images(task, item)
 
         edits = uploads = 0
         sent: list[str] = []
         too_long: list[str] = []
+        refused: list[StoredRefusal] = []
         try:
             for item in work:
                 for action in item.images:
                     if action.upload:
                         assert cover.data is not None
-                        self.client.upload_image(item.target[1], action.kind, cover.data)
-                        uploads += 1
+                        uploads += self._upload(item, action, cover.data, refused)
+                item.images = tuple(a for a in item.images if not _among(a.kind, item, refused))
                 locks = [a.lock_name for a in item.images if a.lock]
-                too_long += self._send_edit(item.target, add_locks(item.plan, locks), sent)
+                plan = add_locks(item.plan, locks)
+                too_long += self._send_edit(item.target, plan, sent, task.desired, refused)
                 edits = len(sent)
+                previous = task.previous if item.known else {}
+                item.plan = without(
+                    item.plan,
+                    [r.field for r in refused if r.rating_key == item.target[1]],
+                    previous,
+                )
         except PlexNotFound:
             return WriteResult(
                 scene_id,
@@ -236,6 +267,18 @@ class PlexWriter:
                 uploads=uploads,
             )
         fingerprints = self._fingerprints(task, work, cover)
+        if refused or before:
+            return WriteResult(
+                scene_id,
+                SceneStatus.PLEX_REFUSED,
+                refusal_line(refused, before),
+                fingerprints,
+                edits,
+                uploads,
+                written=self._written(work) if edits or uploads else (),
+                refused_now=tuple(refused),
+                refused_before=tuple(before),
+            )
         preserved = tuple(dict.fromkeys(n for item in work for n in item.plan.preserved))
         if cover.pending:
             status, message = SceneStatus.COVER_PENDING, f"cover pending: {cover.pending}"
@@ -270,8 +313,16 @@ class PlexWriter:
                 names.append("locks")
         return tuple(dict.fromkeys(names))
 
-    def _send_edit(self, target: Target, plan: EditPlan, sent: list[str]) -> list[str]:
+    def _send_edit(
+        self,
+        target: Target,
+        plan: EditPlan,
+        sent: list[str],
+        desired: DesiredItem,
+        refused: list[StoredRefusal],
+    ) -> list[str]:
         """Send `plan`'s edit queries (appended to `sent`); what 414 refused even alone.
+        Other refusals go field by field (`_field_by_field`), the refused ones to `refused`.
 
         The size limit counts the whole request line (`PUT <path>?<query> HTTP/1.1`), which is
         what proxies and servers limit. A 414 re-splits the plan at half the refused size:
@@ -290,7 +341,14 @@ class PlexWriter:
                 continue
             try:
                 self.client.put_edit(section_id, query)
-            except PlexBadRequest as exc:
+            except (PlexBadRequest, PlexAuthError) as exc:
+                status = refusal_status(exc)
+                if status is not None:
+                    confirm_refusal(exc, lambda: self.client.fetch_items([rating_key]))
+                    done.add(query)
+                    part = only(plan, names_in(query))
+                    refused += self._field_by_field(target, part, desired, sent, status)
+                    continue
                 if getattr(exc, "status", None) != 414:
                     raise
                 done.add(query)
@@ -309,6 +367,87 @@ class PlexWriter:
             done.add(query)
             sent.append(query)
         return refused
+
+    def _field_by_field(
+        self,
+        target: Target,
+        plan: EditPlan,
+        desired: DesiredItem,
+        sent: list[str],
+        status: int,
+    ) -> list[StoredRefusal]:
+        """Send each unit of a refused edit alone (already known to be a per-item refusal);
+        the units Plex refuses again are returned. A single unit is not sent twice."""
+        section_id, rating_key = target
+        names = unit_names(plan)
+        if len(names) == 1:
+            return [
+                StoredRefusal(rating_key, names[0], value_fingerprint(desired, names[0]), status)
+            ]
+        refused: list[StoredRefusal] = []
+        for name in names:
+            for query in encode_edit(only(plan, [name])):
+                try:
+                    self.client.put_edit(section_id, query)
+                except (PlexBadRequest, PlexAuthError) as exc:
+                    again = refusal_status(exc)
+                    if again is None:
+                        raise
+                    refused.append(
+                        StoredRefusal(rating_key, name, value_fingerprint(desired, name), again)
+                    )
+                    break
+                sent.append(query)
+        return refused
+
+    def _upload(
+        self, item: _ItemWork, action: ImageAction, data: bytes, refused: list[StoredRefusal]
+    ) -> int:
+        """Upload one image: 1 when sent, 0 when Plex refused it for this item (recorded)."""
+        rating_key = item.target[1]
+        try:
+            self.client.upload_image(rating_key, action.kind, data)
+        except (PlexBadRequest, PlexAuthError) as exc:
+            status = refusal_status(exc)
+            if status is None:
+                raise
+            confirm_refusal(exc, lambda: self.client.fetch_items([rating_key]))
+            refused.append(StoredRefusal(rating_key, action.kind, action.sha1, status))
+            return 0
+        return 1
+
+    @staticmethod
+    def _skip_remembered(task: WriteTask, work: list[_ItemWork]) -> list[StoredRefusal]:
+        """Drop from each plan the edits Plex refused before with the same value."""
+        skipped: list[StoredRefusal] = []
+        for item in work:
+            rk = item.target[1]
+            hits = [
+                r
+                for r in task.refused
+                if r.rating_key == rk
+                and r.field in unit_names(item.plan)
+                and r.fingerprint == value_fingerprint(task.desired, r.field)
+            ]
+            previous = task.previous if item.known else {}
+            item.plan = without(item.plan, [r.field for r in hits], previous)
+            skipped += hits
+        return skipped
+
+    @staticmethod
+    def _skip_remembered_images(task: WriteTask, item: _ItemWork) -> list[StoredRefusal]:
+        """Drop the image uploads Plex refused before with the same bytes."""
+        hits = [
+            r
+            for r in task.refused
+            for a in item.images
+            if a.upload
+            and r.rating_key == item.target[1]
+            and (r.field, r.fingerprint) == (a.kind, a.sha1)
+        ]
+        if hits:
+            item.images = tuple(a for a in item.images if not any(r.field == a.kind for r in hits))
+        return hits
 
     # -- images -------------------------------------------------------------------------------
 
@@ -396,3 +535,7 @@ class PlexWriter:
     @staticmethod
     def _has_image(task: WriteTask, item: _ItemWork, kind: str, sha1: str) -> bool:
         return item.known and task.previous.get(kind) == sha1
+
+
+def _among(kind: str, item: _ItemWork, refused: list[StoredRefusal]) -> bool:
+    return any(r.rating_key == item.target[1] and r.field == kind for r in refused)

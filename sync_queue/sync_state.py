@@ -25,6 +25,13 @@ from dataclasses import dataclass, field
 
 from base.timestamps import parse_rfc3339
 from sync_queue.db import JOURNAL_AUTO, open_database, write_txn
+from sync_queue.refusals import (
+    StoredRefusal,
+    forget_refusals,
+    load_refusals,
+    replace_refusals,
+    schema_refusals,
+)
 
 __all__ = [
     "LEGACY_FILE",
@@ -89,7 +96,8 @@ def _schema_v3(conn: sqlite3.Connection) -> None:
     )
 
 
-_MIGRATIONS = (_schema_v1, _schema_v2, _schema_v3)
+# v4: the refusal memory (issue 15), its own step in sync_queue/refusals.py.
+_MIGRATIONS = (_schema_v1, _schema_v2, _schema_v3, schema_refusals)
 
 
 class SyncStateStore:
@@ -244,6 +252,17 @@ class SyncStateStore:
             self._conn.executemany("DELETE FROM scene_entity WHERE scene_id = ?", keys)
             self._conn.executemany("DELETE FROM not_in_plex WHERE scene_id = ?", keys)
             return max(cur.rowcount, 0)
+
+    # --- edits Plex refused (sync_queue.refusals) ---------------------------------------------
+
+    def refusals(self, scene_ids: Iterable[int]) -> dict[int, tuple[StoredRefusal, ...]]:
+        return load_refusals(self._conn, scene_ids)
+
+    def replace_refusals(self, scenes: Mapping[int, Iterable[StoredRefusal]]) -> None:
+        replace_refusals(self._conn, scenes)
+
+    def forget_refusals(self, scene_ids: Iterable[int] | None = None) -> int:
+        return forget_refusals(self._conn, scene_ids)
 
     # --- the one-time migration -------------------------------------------------------------
 

@@ -17,12 +17,16 @@ DEFAULT_PURGE_DAYS = 30.0
 
 
 def retry_failed(ctx: Context) -> dict[str, object]:
-    """Task `retry_failed`: every failed scene back into the queue with fresh attempts."""
+    """Task `retry_failed`: every failed scene back into the queue with fresh attempts, and
+    every edit Plex refused before forgotten, so it is sent again (sync_queue.refusals)."""
     from runtime.wakeup import wake_if_due
     from sync_queue.queuedb import FailedList
+    from sync_queue.sync_state import SyncStateStore
 
     with FailedList(ctx.ensure_data_dir()) as failed:
         ids = failed.retry_all()
+    with SyncStateStore(ctx.ensure_data_dir()) as state:
+        state.forget_refusals()
     ctx.log.info(f"Retry Failed: {len(ids)} scene(s) queued again")
     output: dict[str, object] = {"requeued": len(ids), "scene_ids": ids[:100]}
     woke = wake_if_due(ctx, bool(ids), backoff=False)

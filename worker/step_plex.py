@@ -17,6 +17,7 @@ from typing import Any
 from base.errors import ConfigError, PlexAuthError, PlexError, PlexServerDown
 from base.status import SceneStatus
 from plex.client import PlexClient
+from plex.errors import PlexWritesRefused
 from plex.index import PathIndex
 from plex.items import PlexItemSnapshot
 from plex.matching import SceneFiles
@@ -24,10 +25,12 @@ from plex.resolve import Resolution, TargetResolver, stash_lookup
 from plex.scans import ScanLedger
 from plex.writer import PlexWriter, WriteResult, WriteTask
 from stash.log import StashLog
+from sync_queue.refusals import StoredRefusal
 from sync_queue.sync_state import SceneSyncState
 from validation.desired import DesiredItem, DesiredOptions, Skip, build_desired
 from validation.drift import pushed_fingerprint
 from worker.outcomes import OutageStreak, Outcome
+from worker.refusal_streak import RefusalStreak
 from worker.step import StepContext
 
 __all__ = ["PlexSyncStep", "build_plex_step", "scene_entities"]
@@ -85,6 +88,7 @@ class _Scene:
     desired: DesiredItem
     files: SceneFiles
     previous: SceneSyncState | None = None
+    refused: tuple[StoredRefusal, ...] = ()  # remembered refusals of edits (plex.refusals)
 
 
 class PlexSyncStep:
@@ -114,6 +118,7 @@ class PlexSyncStep:
         self.clock = clock
         self.counts: dict[str, int] = {}
         self.outage = OutageStreak()  # the run's one outage streak (worker.outcomes)
+        self.refusals = RefusalStreak()  # items in a row refusing every write
         self._log: StashLog | None = None
 
     @property
@@ -152,14 +157,25 @@ class PlexSyncStep:
         if not batch:
             return outcomes
         stored = ctx.sync_state.get_many(s.scene_id for s in batch)
+        remembered = ctx.sync_state.refusals(s.scene_id for s in batch)
         for scene in batch:
             scene.previous = stored.get(scene.scene_id)
+            scene.refused = remembered.get(scene.scene_id, ())
         states: list[SceneSyncState] = []
+        refusals: dict[int, tuple[StoredRefusal, ...]] = {}
         notes: dict[int, list[str]] = {}
         self._log = ctx.log
         refreshes = len(self.resolver.reports)
         try:
-            self._process(batch, outcomes, states, notes)
+            self._process(batch, outcomes, states, notes, refusals)
+        except PlexWritesRefused as exc:
+            # A token that can read but not write: the streak's scenes are not theirs to
+            # fail; they are released with the rest, their refusals not remembered.
+            self._undo_streak(ctx, outcomes, states, refusals)
+            failed = Outcome.from_error(exc, whole_batch=True)
+            for sid in [s.scene_id for s in batch if s.scene_id not in outcomes]:
+                outcomes[sid] = failed
+            self.outage.see(failed)
         except (PlexError, ConfigError) as exc:
             # A request the whole batch shared (listing, multi-fetch, scan) or Plex gone:
             # every scene without an outcome gets the error's.
@@ -171,6 +187,8 @@ class PlexSyncStep:
         finally:
             if states:
                 ctx.sync_state.put_many(states)  # one transaction per batch
+            if refusals:
+                ctx.sync_state.replace_refusals(refusals)
             if notes:
                 ctx.sync_state.note_not_in_plex(notes)
             if self.ignore_not_in_plex and len(self.resolver.reports) > refreshes:
@@ -189,6 +207,7 @@ class PlexSyncStep:
         outcomes: dict[int, Outcome],
         states: list[SceneSyncState],
         notes: dict[int, list[str]],
+        refusals: dict[int, tuple[StoredRefusal, ...]],
     ) -> None:
         resolutions, snapshots = self._resolve(batch)
         self._scan([resolutions[s.scene_id] for s in batch])
@@ -216,7 +235,10 @@ class PlexSyncStep:
                     state = self._state(scene, res, result)
                     if state is not None:
                         states.append(state)
+                    if scene.refused or result.refusals:
+                        refusals[scene.scene_id] = result.refusals
                     outcome = outcomes[scene.scene_id] = self._outcome(result)
+                    self.refusals.see(scene.scene_id, result)  # raises once it trips
             if self.outage.see(outcome):
                 return  # the rest untried: the worker releases them
 
@@ -289,7 +311,26 @@ class PlexSyncStep:
             res.targets,
             dict(prev.fingerprints) if prev else {},
             frozenset(prev.targets) if prev else frozenset(),
+            refused=scene.refused,
         )
+
+    def _undo_streak(
+        self,
+        ctx: StepContext,
+        outcomes: dict[int, Outcome],
+        states: list[SceneSyncState],
+        refusals: dict[int, tuple[StoredRefusal, ...]],
+    ) -> None:
+        """Forget what the refusal streak's scenes recorded: this batch's outcomes, states
+        and refusals are dropped; refusals stored by earlier batches of the run are forgotten."""
+        ids = set(self.refusals.scene_ids)
+        earlier = [sid for sid in ids if sid not in outcomes]
+        for sid in ids:
+            outcomes.pop(sid, None)
+            refusals.pop(sid, None)
+        states[:] = [s for s in states if s.scene_id not in ids]
+        if earlier:
+            ctx.sync_state.forget_refusals(earlier)
 
     # -- scenes without a target --------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from sandbox.httpd import Request, Response
 from sandbox.model import PlexItem, PlexSection
 from sandbox.plex_emu import images, listing, render, scans
 from sandbox.plex_emu.edits import EditError, agent_refresh, section_edit
-from sandbox.plex_emu.state import PlexState
+from sandbox.plex_emu.state import PlexState, refused_status
 
 _REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found"}
 Handler = Callable[..., Response]
@@ -177,10 +177,21 @@ class PlexApp:
 
     # -- edits --------------------------------------------------------------------------------
 
+    def _refused(self, request: Request, rating_keys: list[int]) -> int | None:
+        """`PlexModes.refuse_edits` for an edit PUT (`<name>.value`, `<kind>[i]…`, `.locked`)."""
+        if not self.state.modes.refuse_edits:
+            return None
+        names = {k.split("[")[0].split(".")[0] for k, _ in request.query} - {"id", "type"}
+        return refused_status(self.state.modes, rating_keys, names)
+
     def _edit(self, request: Request, sid: str) -> Response:
         section = self._section(sid)
         if section is None:
             return empty(404)
+        keys = [int(k) for k in (request.param("id") or "").split(",") if k.strip().isdigit()]
+        refused = self._refused(request, keys)
+        if refused is not None:
+            return empty(refused)
         try:
             return empty(section_edit(self.state, section, request.query, require_type=True))
         except EditError as exc:
@@ -192,6 +203,9 @@ class PlexApp:
         if item is None or section is None:
             return empty(404)
         query = [(k, v) for k, v in request.query if k != "id"] + [("id", rk)]
+        refused = self._refused(request, [int(rk)])
+        if refused is not None:
+            return empty(refused)
         try:
             return empty(section_edit(self.state, section, query, require_type=False))
         except EditError as exc:
@@ -235,6 +249,9 @@ class PlexApp:
         item = self._item(rk)
         if item is None:
             return empty(404)
+        refused = refused_status(self.state.modes, [int(rk)], {kind.rstrip("s")})
+        if refused is not None:
+            return empty(refused)
         url = request.param("url")
         fetched = None
         if url and self.state.modes.fetch_upload_urls:

@@ -47,6 +47,10 @@ class PlexModes:
     remove_missing_on_scan: bool = False  # a scan drops items whose files all vanished
     agent_refresh: bool = True  # item refresh resets unlocked fields to item.agent_values
     fetch_upload_urls: bool = False  # `?url=` uploads fetch loopback URLs like PMS would
+    # Per-item / per-field refusal (issue 15): {(ratingKey or None, edit name or None):
+    # status}; an edit PUT touching that name on that item (None: any) answers the status and
+    # changes nothing; image uploads use the names `poster` and `art`. See refused_status.
+    refuse_edits: dict[tuple[int | None, str | None], int] = field(default_factory=dict)
 
 
 @dataclass
@@ -147,3 +151,19 @@ class PlexState:
 
 def section_uuid(section: PlexSection) -> str:
     return section.uuid or str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox-plex-section-{section.id}"))
+
+
+def refused_status(modes: PlexModes, rating_keys: list[int], names: set[str]) -> int | None:
+    """The status a `refuse_edits` rule answers a write of `names` on `rating_keys`, if any.
+
+    Evidence: the issue behind it (a role edit refused on a clip has been reported; invalid
+    data gets a 500 or 400); plex.md is silent on per-field refusals, so the rule only
+    decides the status, never a partial edit: PMS's validation of one PUT is all or nothing.
+    """
+    for (rule_rk, rule_name), status in modes.refuse_edits.items():
+        if rule_rk is not None and rule_rk not in rating_keys:
+            continue
+        if rule_name is not None and rule_name not in names:
+            continue
+        return status
+    return None
