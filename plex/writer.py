@@ -319,10 +319,10 @@ class PlexWriter:
         plan: EditPlan,
         sent: list[str],
         desired: DesiredItem,
-        refused: list[StoredRefusal],
+        refusals: list[StoredRefusal],
     ) -> list[str]:
         """Send `plan`'s edit queries (appended to `sent`); what 414 refused even alone.
-        Other refusals go field by field (`_field_by_field`), the refused ones to `refused`.
+        Other refusals go field by field (`_field_by_field`), the refused ones to `refusals`.
 
         The size limit counts the whole request line (`PUT <path>?<query> HTTP/1.1`), which is
         what proxies and servers limit. A 414 re-splits the plan at half the refused size:
@@ -347,7 +347,7 @@ class PlexWriter:
                     confirm_refusal(exc, lambda: self.client.fetch_items([rating_key]))
                     done.add(query)
                     part = only(plan, names_in(query))
-                    refused += self._field_by_field(target, part, desired, sent, status)
+                    refusals += self._field_by_field(target, part, desired, sent, status)
                     continue
                 if getattr(exc, "status", None) != 414:
                     raise
