@@ -83,7 +83,9 @@ def test_a_5xx_retries_one_scene_and_a_400_fails_it(make_world: Callable[..., Sy
     world = make_world(scenes=120, seed=34)
     ids = sorted(world.truth.plex_empty - world.truth.no_cover - world.truth.no_metadata)[:3]
     world.plex.knobs.add_fault(Fault("status", status=503, method="PUT", count=1))
-    world.plex.knobs.add_fault(Fault("status", status=400, method="PUT", count=1))
+    # Plex refuses every edit of the second scene's item (a 400 that a resend would cure is
+    # no refusal: the writer retries a refused edit field by field).
+    world.plex.refuse_edits = {(only_item(world, ids[1]).rating_key, None): 400}
 
     run = world.run(ids)
 

@@ -97,7 +97,9 @@ def test_a_sync_all_of_2000_scenes_tells_every_failure_kind_once_in_words(
     world.configure_plugin(require_organized=True)
     # Absolute positions among the run's edits (each fault counts every PUT it sees).
     put = {"method": "PUT", "path_regex": r"^/library/sections/\d+/all"}
-    world.plex.knobs.add_fault(Fault("status", status=400, skip=40, count=1, **put))  # refused
+    # Plex refuses every edit of one scene's item.
+    refused = next(sid for sid in clean[len(clean) // 2 :] if sid not in not_organized)
+    world.plex.refuse_edits = {(truth.scenes[refused].targets[0][1], None): 400}
     world.plex.knobs.add_fault(Fault("status", status=503, skip=80, count=2, **put))  # a 5xx
     world.plex.knobs.add_fault(Fault("status", status=404, skip=120, count=2, **put))  # gone
     world.stash.knobs.add_fault(  # a cover download Stash does not answer
