@@ -14,16 +14,22 @@ from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import parse_qsl
 
 from base.errors import PlexAuthError
-from plex.edit_encoding import EditPlan
+from plex.diff import ImageAction
+from plex.edit_encoding import EditPlan, encode_edit
+from plex.errors import PlexBadRequest, refusal_status
 from sync_queue.refusals import StoredRefusal
 from validation.desired import RULES, DesiredItem
 from validation.fingerprint import fingerprint_value
 
 __all__ = [
     "confirm_refusal",
+    "field_by_field",
+    "images_not_refused",
     "names_in",
     "only",
     "refusal_line",
+    "skip_remembered",
+    "skip_remembered_images",
     "unit_names",
     "value_fingerprint",
     "without",
@@ -78,6 +84,78 @@ def value_fingerprint(desired: DesiredItem, name: str) -> str:
     if name in RULES:
         return fingerprint_value(None)  # a clear
     return _LOCK_ONLY
+
+
+def skip_remembered(
+    plan: EditPlan,
+    remembered: Iterable[StoredRefusal],
+    desired: DesiredItem,
+    previous: Mapping[str, str],
+) -> tuple[EditPlan, list[StoredRefusal]]:
+    """`plan` without the edits Plex refused before with the same value, and those refusals
+    (a value changed in Stash since is sent again)."""
+    names = unit_names(plan)
+    hits = [
+        r
+        for r in remembered
+        if r.rating_key == plan.rating_key
+        and r.field in names
+        and r.fingerprint == value_fingerprint(desired, r.field)
+    ]
+    return without(plan, [r.field for r in hits], previous), hits
+
+
+def skip_remembered_images(
+    actions: tuple[ImageAction, ...], rating_key: int, remembered: Iterable[StoredRefusal]
+) -> tuple[tuple[ImageAction, ...], list[StoredRefusal]]:
+    """`actions` without the uploads Plex refused before for the same bytes."""
+    hits = [
+        r
+        for r in remembered
+        for a in actions
+        if a.upload and r.rating_key == rating_key and (r.field, r.fingerprint) == (a.kind, a.sha1)
+    ]
+    return images_not_refused(actions, rating_key, hits), hits
+
+
+def images_not_refused(
+    actions: tuple[ImageAction, ...], rating_key: int, refused: Iterable[StoredRefusal]
+) -> tuple[ImageAction, ...]:
+    """`actions` without those of an image kind refused on this item (nor its lock)."""
+    kinds = {r.field for r in refused if r.rating_key == rating_key}
+    return tuple(a for a in actions if a.kind not in kinds)
+
+
+def field_by_field(
+    put: Callable[[int, str], None],
+    target: tuple[int, int],
+    plan: EditPlan,
+    desired: DesiredItem,
+    sent: list[str],
+    status: int,
+) -> list[StoredRefusal]:
+    """Send each unit of an edit Plex refused with `status` alone through `put` (the refusal
+    is already known to be this item's); sent queries are appended to `sent`, the units Plex
+    refuses again returned. A single unit is not sent twice. Edits are idempotent, so
+    resending the units that were in the refused request is safe (as for the 414 split)."""
+    section_id, rating_key = target
+    names = unit_names(plan)
+    if len(names) == 1:
+        return [StoredRefusal(rating_key, names[0], value_fingerprint(desired, names[0]), status)]
+    refused: list[StoredRefusal] = []
+    for name in names:
+        for query in encode_edit(only(plan, [name])):
+            try:
+                put(section_id, query)
+            except (PlexBadRequest, PlexAuthError) as exc:
+                again = refusal_status(exc)
+                if again is None:
+                    raise
+                fingerprint = value_fingerprint(desired, name)
+                refused.append(StoredRefusal(rating_key, name, fingerprint, again))
+                break
+            sent.append(query)
+    return refused
 
 
 def confirm_refusal(exc: Exception, read: Callable[[], object]) -> None:

@@ -9,7 +9,9 @@ and lock, the image locks included. Nothing changed → no request at all. A 414
 re-splits the edit; a field too long even alone fails the scene with one line naming it.
 A 400/401/403 refusal of one item's edit is narrowed down field by field (`plex.refusals`):
 only the refused field fails, it is remembered (`WriteTask.refused`) and not sent again until
-Stash's value changes.
+Stash's value changes. Over 400 lines for one reason: the 414 split and the refusal split
+share the one request loop of `_send_edit`; their pure parts live in `plex.edit_encoding` and
+`plex.refusals`.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from plex.errors import PlexBadRequest, refusal_status
 from plex.items import PlexItemSnapshot
 from plex.refusals import (
     confirm_refusal,
+    field_by_field,
+    images_not_refused,
     names_in,
     only,
     refusal_line,
-    unit_names,
-    value_fingerprint,
+    skip_remembered,
+    skip_remembered_images,
     without,
 )
 from stash.errors import ImageUnavailable
@@ -189,6 +193,7 @@ class PlexWriter:
         """
         scene_id = task.desired.scene_id
         work: list[_ItemWork] = []
+        before: list[StoredRefusal] = []  # remembered refusals: not sent
         for target in task.targets:
             snapshot = snapshots.get(target[1])
             if snapshot is None:
@@ -201,8 +206,9 @@ class PlexWriter:
             known = target in task.previous_targets
             previous = task.previous if known else {}
             plan = diff_item(snapshot.to_state(), task.desired, previous, self.preserve_plex_edits)
+            plan, skipped = skip_remembered(plan, task.refused, task.desired, previous)
+            before += skipped
             work.append(_ItemWork(target, snapshot, known, plan))
-        before = self._skip_remembered(task, work)
 
         cover = self._cover(task, work)
         for item in work:
@@ -212,7 +218,8 @@ class PlexWriter:
             item.images = plan_images(
                 item.snapshot.to_state(), task.desired, sha1, previous, self.preserve_plex_edits
             )
-            before += self._skip_remembered_images(task, item)
+            item.images, skipped = skip_remembered_images(item.images, item.target[1], task.refused)
+            before += skipped
 
         edits = uploads = 0
         sent: list[str] = []
@@ -224,7 +231,7 @@ class PlexWriter:
                     if action.upload:
                         assert cover.data is not None
                         uploads += self._upload(item, action, cover.data, refused)
-                item.images = tuple(a for a in item.images if not _among(a.kind, item, refused))
+                item.images = images_not_refused(item.images, item.target[1], refused)
                 locks = [a.lock_name for a in item.images if a.lock]
                 plan = add_locks(item.plan, locks)
                 too_long += self._send_edit(item.target, plan, sent, task.desired, refused)
@@ -322,7 +329,8 @@ class PlexWriter:
         refusals: list[StoredRefusal],
     ) -> list[str]:
         """Send `plan`'s edit queries (appended to `sent`); what 414 refused even alone.
-        Other refusals go field by field (`_field_by_field`), the refused ones to `refusals`.
+        Other refusals go field by field (`plex.refusals.field_by_field`), the refused ones
+        to `refusals`.
 
         The size limit counts the whole request line (`PUT <path>?<query> HTTP/1.1`), which is
         what proxies and servers limit. A 414 re-splits the plan at half the refused size:
@@ -347,7 +355,9 @@ class PlexWriter:
                     confirm_refusal(exc, lambda: self.client.fetch_items([rating_key]))
                     done.add(query)
                     part = only(plan, names_in(query))
-                    refusals += self._field_by_field(target, part, desired, sent, status)
+                    refusals += field_by_field(
+                        self.client.put_edit, target, part, desired, sent, status
+                    )
                     continue
                 if getattr(exc, "status", None) != 414:
                     raise
@@ -368,38 +378,6 @@ class PlexWriter:
             sent.append(query)
         return refused
 
-    def _field_by_field(
-        self,
-        target: Target,
-        plan: EditPlan,
-        desired: DesiredItem,
-        sent: list[str],
-        status: int,
-    ) -> list[StoredRefusal]:
-        """Send each unit of a refused edit alone (already known to be a per-item refusal);
-        the units Plex refuses again are returned. A single unit is not sent twice."""
-        section_id, rating_key = target
-        names = unit_names(plan)
-        if len(names) == 1:
-            return [
-                StoredRefusal(rating_key, names[0], value_fingerprint(desired, names[0]), status)
-            ]
-        refused: list[StoredRefusal] = []
-        for name in names:
-            for query in encode_edit(only(plan, [name])):
-                try:
-                    self.client.put_edit(section_id, query)
-                except (PlexBadRequest, PlexAuthError) as exc:
-                    again = refusal_status(exc)
-                    if again is None:
-                        raise
-                    refused.append(
-                        StoredRefusal(rating_key, name, value_fingerprint(desired, name), again)
-                    )
-                    break
-                sent.append(query)
-        return refused
-
     def _upload(
         self, item: _ItemWork, action: ImageAction, data: bytes, refused: list[StoredRefusal]
     ) -> int:
@@ -415,39 +393,6 @@ class PlexWriter:
             refused.append(StoredRefusal(rating_key, action.kind, action.sha1, status))
             return 0
         return 1
-
-    @staticmethod
-    def _skip_remembered(task: WriteTask, work: list[_ItemWork]) -> list[StoredRefusal]:
-        """Drop from each plan the edits Plex refused before with the same value."""
-        skipped: list[StoredRefusal] = []
-        for item in work:
-            rk = item.target[1]
-            hits = [
-                r
-                for r in task.refused
-                if r.rating_key == rk
-                and r.field in unit_names(item.plan)
-                and r.fingerprint == value_fingerprint(task.desired, r.field)
-            ]
-            previous = task.previous if item.known else {}
-            item.plan = without(item.plan, [r.field for r in hits], previous)
-            skipped += hits
-        return skipped
-
-    @staticmethod
-    def _skip_remembered_images(task: WriteTask, item: _ItemWork) -> list[StoredRefusal]:
-        """Drop the image uploads Plex refused before with the same bytes."""
-        hits = [
-            r
-            for r in task.refused
-            for a in item.images
-            if a.upload
-            and r.rating_key == item.target[1]
-            and (r.field, r.fingerprint) == (a.kind, a.sha1)
-        ]
-        if hits:
-            item.images = tuple(a for a in item.images if not any(r.field == a.kind for r in hits))
-        return hits
 
     # -- images -------------------------------------------------------------------------------
 
@@ -535,7 +480,3 @@ class PlexWriter:
     @staticmethod
     def _has_image(task: WriteTask, item: _ItemWork, kind: str, sha1: str) -> bool:
         return item.known and task.previous.get(kind) == sha1
-
-
-def _among(kind: str, item: _ItemWork, refused: list[StoredRefusal]) -> bool:
-    return any(r.rating_key == item.target[1] and r.field == kind for r in refused)
