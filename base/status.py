@@ -124,8 +124,9 @@ class SceneStatus(Enum):
         "plex_refused",
         Treatment.FAIL,
         "refused by Plex",
-        "a value is too long or not accepted by Plex (Debug logging names it): shorten it "
-        "in Stash, and the scene is pushed again after the edit",
+        "Plex did not accept a value or found it too long (Debug logging names the item, "
+        "field and answer): change it in Stash and it is sent again, or run Retry Failed once "
+        "Plex accepts it",
     )
     ERROR = (
         "error",
