@@ -150,16 +150,25 @@ class PathIndex:
                 found[(entry.section_id, entry.rating_key, entry.file)] = entry
         return list(found.values())
 
+    def optimized_by_path(self, path: str) -> list[IndexEntry]:
+        """Parts of Plex's optimized versions with this Plex-form path (`copy_of` set)."""
+        found: dict[tuple[int, int, str], IndexEntry] = {}
+        for style in self._styles():
+            for entry in self._store.optimized_by_key(path_key(path, style)):
+                found[(entry.section_id, entry.rating_key, entry.file)] = entry
+        return list(found.values())
+
     def parts_of(self, rating_key: int) -> list[IndexEntry]:
         return self._store.by_item(rating_key)
 
     def entries(self) -> Iterator[IndexEntry]:
-        """Every indexed part, ordered by section and ratingKey (streamed from SQLite)."""
+        """Every indexed original part, ordered by section and ratingKey (streamed from
+        SQLite); Plex's optimized versions are left out (`optimized_by_path`)."""
         return self._store.entries()
 
     def view(self) -> PathIndexView:
         """An in-memory `PathIndexView` for batch matching (one pass over the parts)."""
-        return PathIndexView(self.entries(), self.style)
+        return PathIndexView(self.entries(), self.style, self._store.optimized_entries())
 
     def item_signals(self, rating_key: int) -> ItemSignals | None:
         return self._store.signals([rating_key]).get(int(rating_key))

@@ -1,0 +1,67 @@
+"""Plex's optimized versions (issue 15): matched against the original Media only.
+
+A real listing shows an optimized copy as a second `<Media proxyType="42" target="Optimized
+for Mobile">` whose Part lives in a `Plex Versions` folder (fixtures/plex/
+section-all-home-videos.xml). Before, a Stash scene of that copy claimed the same item as the
+original's scene: both were ambiguous, and the original was never synced.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+from base.status import SceneStatus
+from demo.check import check_library
+from plex.items import parse_items, parse_listing_page
+from tests.sync.conftest import EDIT, SCAN, SyncWorld
+
+
+def test_originals_sync_and_copies_are_reported(make_world: Callable[..., SyncWorld]) -> None:
+    world = make_world(scenes=30, seed=151, plex_optimized=5, stash_scans_optimized=3)
+    truth = world.truth
+    assert len(truth.optimized_items) == 5 and len(truth.optimized_copies) == 3
+    originals = {
+        sid for sid, st in truth.scenes.items() if set(rk for _, rk in st.targets) & set(
+            truth.optimized_items
+        )
+    }
+    assert len(originals) == 5
+    titles = {rk: world.item(rk).title for rk in truth.optimized_items}  # as Plex lists them
+
+    run = world.run()
+
+    for sid in originals:
+        assert run.outcomes[sid].status is SceneStatus.SYNCED, run.outcomes[sid]
+    for sid, rk in truth.optimized_copies.items():
+        outcome = run.outcomes[sid]
+        assert outcome.status is SceneStatus.OPTIMIZED_COPY, outcome
+        assert outcome.message == f"Plex's optimized copy of {titles[rk]!r}, not a library item"
+    assert run.counts["optimized_copy"] == 3
+    # Every matched item right (the copies' own titles would show as a wrong write), each
+    # optimized item written exactly once (by its original's scene), no scan for a copy.
+    assert check_library(world.generated, world.plex.library).problems == []
+    edits = [r for r in world.plex.log.records if r.route == EDIT]
+    written = [int(k) for r in edits for k in dict(r.query)["id"].split(",")]
+    assert all(written.count(rk) == 1 for rk in truth.optimized_items)
+    scanned = [event.path or "" for event in world.plex.scan_events]
+    assert not any("Plex Versions" in path for path in scanned)
+    assert run.plex[SCAN] == len(world.plex.scan_events)
+
+    again = world.run()
+    assert again.plex[EDIT] == 0
+    assert {sid: again.outcomes[sid].status for sid in truth.optimized_copies} == dict.fromkeys(
+        truth.optimized_copies, SceneStatus.OPTIMIZED_COPY
+    )
+
+
+def test_real_listing_keeps_the_optimized_part_apart(shared_dir: Path) -> None:
+    root = ET.parse(shared_dir / "fixtures/plex/section-all-home-videos.xml").getroot()
+    (item,) = parse_listing_page(root, 7, 0).items
+    assert [p.file for p in item.files] == ["I:\\Videos\\2010\\Christmas Tree\\00000.MTS"]
+    assert [p.file for p in item.optimized] == [
+        "I:\\Videos\\2010\\Christmas Tree\\Plex Versions\\Optimized for Mobile\\00000 (2010).mp4"
+    ]
+    (full,) = parse_items(root)
+    assert [p.file for p in full.files] == ["I:\\Videos\\2010\\Christmas Tree\\00000.MTS"]
