@@ -4,8 +4,9 @@ Tables: `meta` (schema version, platform), `sections` (configured sections, thei
 incremental watermark and last full listing), `items` (one row per Plex item: timestamps and
 the "has metadata" signals of plex.md §7) and `parts` (one row per Media/Part file with its
 normalised path and basename keys; `optimized` marks the parts of Plex's own optimized
-versions, which are never matched but let matching name a Stash scene of such a file). Writes happen in explicit transactions, so a crash leaves
-the previous index; the file is a cache: a damaged one is recreated.
+versions, which are never matched but let matching name a Stash scene of such a file).
+Writes happen in explicit transactions, so a crash leaves the previous index; the file is a
+cache: a damaged one is recreated.
 """
 
 from __future__ import annotations

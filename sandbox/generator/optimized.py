@@ -84,9 +84,7 @@ def plant_optimized(
             urls=list(scene.urls),
         )
         stash.scenes[copy.id] = copy
-        truth.scenes[copy.id] = SceneTruth(
-            copy.id, reason=OPTIMIZED_COPY, plex_paths=[plex_file]
-        )
+        truth.scenes[copy.id] = SceneTruth(copy.id, reason=OPTIMIZED_COPY, plex_paths=[plex_file])
         truth.optimized_copies[copy.id] = rk
         next_scene += 1
         next_file += 1

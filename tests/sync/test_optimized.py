@@ -23,9 +23,9 @@ def test_originals_sync_and_copies_are_reported(make_world: Callable[..., SyncWo
     truth = world.truth
     assert len(truth.optimized_items) == 5 and len(truth.optimized_copies) == 3
     originals = {
-        sid for sid, st in truth.scenes.items() if set(rk for _, rk in st.targets) & set(
-            truth.optimized_items
-        )
+        sid
+        for sid, st in truth.scenes.items()
+        if set(rk for _, rk in st.targets) & set(truth.optimized_items)
     }
     assert len(originals) == 5
     titles = {rk: world.item(rk).title for rk in truth.optimized_items}  # as Plex lists them
