@@ -81,7 +81,7 @@ class SceneStatus(Enum):
     OPTIMIZED_COPY = (  # the file is Plex's own optimized version of an item: never pushed
         "optimized_copy",
         Treatment.DONE,
-        "Plex's optimized copy, not a library item",
+        "Plex's optimized copy of an item",
         "nothing to do: Plex made this file itself; exclude Plex Versions folders from "
         "Stash's library to stop seeing it",
     )
