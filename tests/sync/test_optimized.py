@@ -15,6 +15,8 @@ from pathlib import Path
 from base.status import SceneStatus
 from demo.check import check_library
 from plex.items import parse_items, parse_listing_page
+from plex.matching import IndexEntry, PathIndexView, SceneFiles, SectionLocations, match_scenes
+from plex.paths import PathStyle
 from tests.sync.conftest import EDIT, SCAN, SyncWorld
 
 
@@ -65,3 +67,24 @@ def test_real_listing_keeps_the_optimized_part_apart(shared_dir: Path) -> None:
     ]
     (full,) = parse_items(root)
     assert [p.file for p in full.files] == ["I:\\Videos\\2010\\Christmas Tree\\00000.MTS"]
+
+
+def test_a_copy_the_index_does_not_know_yet_is_never_scanned() -> None:
+    """A file in a `Plex Versions` folder inside a library is Plex's own copy even before the
+    index lists it: reported as such, with no folder to scan; an ordinary file is not."""
+    style = PathStyle(windows=False, fold_case=False)
+    original = IndexEntry(1, 100, "/media/clips/a.mp4", 10)
+    copy = IndexEntry(1, 100, "/media/clips/Plex Versions/Optimized for Mobile/a.mp4", 3, "a")
+    view = PathIndexView([original], style, [copy])
+    scenes = [
+        SceneFiles(1, (("/media/clips/a.mp4", 10),)),
+        SceneFiles(2, (("/media/clips/Plex Versions/Optimized for Mobile/a.mp4", 3),)),
+        SceneFiles(3, (("/media/clips/Plex Versions/Optimized for TV/a.mp4", 5),)),
+        SceneFiles(4, (("/media/clips/b.mp4", 5),)),
+    ]
+    results = match_scenes(scenes, view, sections=[SectionLocations(1, ("/media/clips",))])
+    assert results[1].status is SceneStatus.MATCHED and results[1].targets == ((1, 100),)
+    assert results[2].status is SceneStatus.OPTIMIZED_COPY
+    assert results[2].reason == "Plex's optimized copy of 'a', not a library item"
+    assert results[3].status is SceneStatus.OPTIMIZED_COPY and results[3].scan_folders == ()
+    assert results[4].status is SceneStatus.NOT_SCANNED and results[4].scan_folders
