@@ -167,9 +167,13 @@ class PathIndex:
         SQLite); Plex's optimized versions are left out (`optimized_by_path`)."""
         return self._store.entries()
 
+    def optimized_entries(self) -> Iterator[IndexEntry]:
+        """Every part of Plex's optimized versions (`copy_of` set), streamed from SQLite."""
+        return self._store.optimized_entries()
+
     def view(self) -> PathIndexView:
         """An in-memory `PathIndexView` for batch matching (one pass over the parts)."""
-        return PathIndexView(self.entries(), self.style, self._store.optimized_entries())
+        return PathIndexView(self.entries(), self.style, self.optimized_entries())
 
     def item_signals(self, rating_key: int) -> ItemSignals | None:
         return self._store.signals([rating_key]).get(int(rating_key))

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from base.status import SceneStatus
 from demo.check import check_library
+from doctor.preview import preview_matching
 from plex.items import parse_items, parse_listing_page
 from plex.matching import IndexEntry, PathIndexView, SceneFiles, SectionLocations, match_scenes
 from plex.paths import PathStyle
 from tests.sync.conftest import EDIT, SCAN, SyncWorld
+from validation.path_map import PathMap
 
 
 def test_originals_sync_and_copies_are_reported(make_world: Callable[..., SyncWorld]) -> None:
@@ -88,3 +90,19 @@ def test_a_copy_the_index_does_not_know_yet_is_never_scanned() -> None:
     assert results[2].reason == "Plex's optimized copy of 'a', not a library item"
     assert results[3].status is SceneStatus.OPTIMIZED_COPY and results[3].scan_folders == ()
     assert results[4].status is SceneStatus.NOT_SCANNED and results[4].scan_folders
+
+
+def test_health_check_preview_does_not_count_a_copy_as_not_scanned() -> None:
+    style = PathStyle(windows=False, fold_case=False)
+    original = IndexEntry(1, 100, "/media/clips/a.mp4", 10)
+    copy = IndexEntry(1, 100, "/media/clips/Plex Versions/Optimized for Mobile/a2.mp4", 3, "a")
+    scenes = [
+        SceneFiles(1, (("/media/clips/a.mp4", 10),)),
+        SceneFiles(2, ((copy.file, 3),)),
+    ]
+    sections = [SectionLocations(1, ("/media/clips",))]
+    preview = preview_matching(
+        scenes, [original], style, sections, PathMap.parse(""), 2, optimized=[copy]
+    )
+    assert preview.counts["matched"] == 1
+    assert preview.counts["not_found"] == preview.counts["ambiguous"] == 0
