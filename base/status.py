@@ -78,6 +78,13 @@ class SceneStatus(Enum):
         "not in Plex",
         "nothing to do: they are pushed once Plex has their file (Ignore scenes not in Plex is on)",
     )
+    OPTIMIZED_COPY = (  # the file is Plex's own optimized version of an item: never pushed
+        "optimized_copy",
+        Treatment.DONE,
+        "Plex's optimized copy of an item",
+        "nothing to do: Plex made this file itself; exclude Plex Versions folders from "
+        "Stash's library to stop seeing it",
+    )
     BAD_ID = (
         "bad_id",
         Treatment.DONE,

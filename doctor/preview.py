@@ -162,11 +162,13 @@ def preview_matching(
     *,
     chosen: bool = False,
     titles: Mapping[int, str] | None = None,
+    optimized: Sequence[IndexEntry] = (),
 ) -> Preview:
     """Preview over the sampled `scenes` against the index `entries` (see module docstring);
     `chosen`: the plex_library setting names the libraries (not every movie-type one);
-    `titles` (given with the hide_paths setting): examples name scenes by id and title."""
-    view = PathIndexView(entries, style)
+    `titles` (given with the hide_paths setting): examples name scenes by id and title;
+    `optimized`: the parts of Plex's optimized versions (never matched, see plex.matching)."""
+    view = PathIndexView(entries, style, optimized)
     results = match_scenes(scenes, view, path_map.to_plex, sections)
     counts = count_results(results)
     preview = Preview(counts, chosen=chosen)

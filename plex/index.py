@@ -5,7 +5,8 @@ checked, only the needed fields, plex.md §6), stored in `plex_index.db` and ref
 incrementally: pages sorted by `updatedAt:desc` until items older than the section's
 watermark (typically one request per section). A section is listed in full when it is new or
 its locations changed, once a day, on request, or when the incremental pass cannot be trusted
-(item count differs from `totalSize`, or the server ignored the sort). Deleted items are
+(item count differs from `totalSize`, a page not in `updatedAt:desc` order, or pages that
+never reach back to the watermark); the reason goes to one debug line. Deleted items are
 dropped by `drop()` after a 404 or by the next full listing.
 """
 
@@ -150,16 +151,29 @@ class PathIndex:
                 found[(entry.section_id, entry.rating_key, entry.file)] = entry
         return list(found.values())
 
+    def optimized_by_path(self, path: str) -> list[IndexEntry]:
+        """Parts of Plex's optimized versions with this Plex-form path (`copy_of` set)."""
+        found: dict[tuple[int, int, str], IndexEntry] = {}
+        for style in self._styles():
+            for entry in self._store.optimized_by_key(path_key(path, style)):
+                found[(entry.section_id, entry.rating_key, entry.file)] = entry
+        return list(found.values())
+
     def parts_of(self, rating_key: int) -> list[IndexEntry]:
         return self._store.by_item(rating_key)
 
     def entries(self) -> Iterator[IndexEntry]:
-        """Every indexed part, ordered by section and ratingKey (streamed from SQLite)."""
+        """Every indexed original part, ordered by section and ratingKey (streamed from
+        SQLite); Plex's optimized versions are left out (`optimized_by_path`)."""
         return self._store.entries()
+
+    def optimized_entries(self) -> Iterator[IndexEntry]:
+        """Every part of Plex's optimized versions (`copy_of` set), streamed from SQLite."""
+        return self._store.optimized_entries()
 
     def view(self) -> PathIndexView:
         """An in-memory `PathIndexView` for batch matching (one pass over the parts)."""
-        return PathIndexView(self.entries(), self.style)
+        return PathIndexView(self.entries(), self.style, self.optimized_entries())
 
     def item_signals(self, rating_key: int) -> ItemSignals | None:
         return self._store.signals([rating_key]).get(int(rating_key))
@@ -302,23 +316,30 @@ class PathIndex:
         stored: StoredSection,
         report: RefreshReport,
     ) -> str | None:
-        """Items updated since the watermark; a reason for a full listing when untrustworthy."""
+        """Items updated since the watermark; a reason for a full listing when untrustworthy.
+
+        Trusted only when every page read is really in `updatedAt:desc` order (a server that
+        ignores `sort` sends its default order, whose first items may be old ones) and the
+        pages reach back past the watermark, or to the listing's end."""
         changed: list[ListedItem] = []
         total: int | None = None
         previous: int | None = None
+        reached = False
         for page in self._pages(client, info.id, INCREMENTAL_SORT, INCREMENTAL_FIRST_PAGE, report):
             total = page.total_size
-            older_seen = False
-            for item in page.items:
+            for item in page.items:  # the whole page: an old item first proves nothing
                 if previous is not None and item.updated_at > previous:
                     return "Plex ignored sort=updatedAt:desc"
                 previous = item.updated_at
                 if item.updated_at < stored.watermark:
-                    older_seen = True
-                    break
-                changed.append(item)
-            if older_seen:
+                    reached = True
+                elif not reached:
+                    changed.append(item)
+            if reached:
                 break
+        if not reached and total is not None and len(changed) < total:
+            # The pages ended before the watermark yet hold fewer items than Plex has.
+            return "the sorted listing did not reach back to the last refresh"
         with self._store.transaction():
             self._store.put_items(info.id, changed, stored.style, fresh=False)
             report.items_stored += len(changed)

@@ -3,8 +3,10 @@
 Tables: `meta` (schema version, platform), `sections` (configured sections, their path style,
 incremental watermark and last full listing), `items` (one row per Plex item: timestamps and
 the "has metadata" signals of plex.md §7) and `parts` (one row per Media/Part file with its
-normalised path and basename keys). Writes happen in explicit transactions, so a crash leaves
-the previous index; the file is a cache: a damaged one is recreated.
+normalised path and basename keys; `optimized` marks the parts of Plex's own optimized
+versions, which are never matched but let matching name a Stash scene of such a file).
+Writes happen in explicit transactions, so a crash leaves the previous index; the file is a
+cache: a damaged one is recreated.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from plex.paths import PathStyle, basename_of, is_windows_path, normalize
 __all__ = ["INDEX_FILE", "IndexStore", "ItemSignals", "StoredSection", "basename_key", "path_key"]
 
 INDEX_FILE = "plex_index.db"
-SCHEMA_VERSION = "2"  # 2: summary_fp, user_rating (a different version is rebuilt)
+SCHEMA_VERSION = "3"  # 2: summary_fp, user_rating; 3: parts.optimized (others are rebuilt)
 _SEP = "\x1f"  # joins the (truncated) tag names of one item; never part of a Plex tag
 
 _SCHEMA = """
@@ -40,7 +42,8 @@ CREATE TABLE IF NOT EXISTS items(
     summary_fp TEXT, user_rating REAL);
 CREATE TABLE IF NOT EXISTS parts(
     norm_key TEXT NOT NULL, basename_key TEXT NOT NULL, file TEXT NOT NULL, size INTEGER,
-    rating_key INTEGER NOT NULL, section_id INTEGER NOT NULL);
+    rating_key INTEGER NOT NULL, section_id INTEGER NOT NULL,
+    optimized INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS parts_norm ON parts(norm_key);
 CREATE INDEX IF NOT EXISTS parts_basename ON parts(basename_key);
 CREATE INDEX IF NOT EXISTS parts_item ON parts(rating_key);
@@ -260,7 +263,7 @@ class IndexStore:
             ],
         )
         self._conn.executemany(
-            "INSERT INTO parts VALUES(?, ?, ?, ?, ?, ?)",
+            "INSERT INTO parts VALUES(?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     path_key(part.file, style),
@@ -269,9 +272,11 @@ class IndexStore:
                     part.size,
                     item.rating_key,
                     section_id,
+                    int(optimized),
                 )
                 for item in items
-                for part in item.files
+                for optimized, parts in ((False, item.files), (True, item.optimized))
+                for part in parts
             ],
         )
 
@@ -304,32 +309,54 @@ class IndexStore:
             for s, rk, f, size in self._conn.execute(sql, args)
         ]
 
+    # Original parts only: Plex's optimized versions never match (docs/plex-side.md).
     def by_key(self, norm_key: str) -> list[IndexEntry]:
         return self._entries(
             "SELECT section_id, rating_key, file, size FROM parts WHERE norm_key=? "
-            "ORDER BY section_id, rating_key",
+            "AND optimized=0 ORDER BY section_id, rating_key",
             (norm_key,),
         )
 
     def by_basename(self, key: str) -> list[IndexEntry]:
         return self._entries(
             "SELECT section_id, rating_key, file, size FROM parts WHERE basename_key=? "
-            "ORDER BY section_id, rating_key",
+            "AND optimized=0 ORDER BY section_id, rating_key",
             (key,),
         )
 
     def by_item(self, rating_key: int) -> list[IndexEntry]:
         return self._entries(
-            "SELECT section_id, rating_key, file, size FROM parts WHERE rating_key=?",
+            "SELECT section_id, rating_key, file, size FROM parts WHERE rating_key=? "
+            "AND optimized=0",
             (rating_key,),
         )
 
     def entries(self) -> Iterator[IndexEntry]:
         cursor = self._conn.execute(
-            "SELECT section_id, rating_key, file, size FROM parts ORDER BY section_id, rating_key"
+            "SELECT section_id, rating_key, file, size FROM parts WHERE optimized=0 "
+            "ORDER BY section_id, rating_key"
         )
         for s, rk, f, size in cursor:
             yield IndexEntry(section_id=s, rating_key=rk, file=f, size=size)
+
+    _OPTIMIZED = (
+        "SELECT p.section_id, p.rating_key, p.file, p.size, COALESCE(i.title, '') FROM parts p "
+        "LEFT JOIN items i ON i.rating_key=p.rating_key WHERE p.optimized=1"
+    )
+
+    def optimized_by_key(self, norm_key: str) -> list[IndexEntry]:
+        """Parts of Plex's optimized versions at this path, `copy_of` naming their item."""
+        return [
+            IndexEntry(section_id=s, rating_key=rk, file=f, size=size, copy_of=title)
+            for s, rk, f, size, title in self._conn.execute(
+                self._OPTIMIZED + " AND p.norm_key=? ORDER BY p.section_id, p.rating_key",
+                (norm_key,),
+            )
+        ]
+
+    def optimized_entries(self) -> Iterator[IndexEntry]:
+        for s, rk, f, size, title in self._conn.execute(self._OPTIMIZED):
+            yield IndexEntry(section_id=s, rating_key=rk, file=f, size=size, copy_of=title)
 
     def signals(self, rating_keys: Iterable[int]) -> dict[int, ItemSignals]:
         keys = list(dict.fromkeys(int(k) for k in rating_keys))

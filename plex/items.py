@@ -23,6 +23,7 @@ __all__ = [
     "SectionInfo",
     "ServerIdentity",
     "ServerInfo",
+    "is_optimized",
     "parse_identity",
     "parse_items",
     "parse_listing_page",
@@ -122,7 +123,8 @@ class PartFile:
 
 @dataclass(frozen=True)
 class PlexItemSnapshot:
-    """A full Plex item (`GET /library/metadata/{rk}`) as plain data."""
+    """A full Plex item (`GET /library/metadata/{rk}`) as plain data; `files` are the
+    original Media's parts only (Plex's optimized versions are not the item's files)."""
 
     rating_key: int
     section_id: int
@@ -201,6 +203,9 @@ class ListedItem:
     # (validation.fingerprint, as plex.diff computes it) and the user rating.
     summary_fp: str | None = None
     user_rating: float | None = None
+    # Parts of Plex's own optimized versions: never matched, remembered so a Stash scene of
+    # such a file is reported as what it is.
+    optimized: tuple[PartFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -255,10 +260,20 @@ def parse_sections(root: ET.Element) -> list[SectionInfo]:
     return sections
 
 
-def _parts(video: ET.Element) -> tuple[PartFile, ...]:
+def is_optimized(media: ET.Element) -> bool:
+    """A Media Plex made itself (an optimized or converted version): `proxyType` or `target`
+    set, as in the real listing `fixtures/plex/section-all-home-videos.xml` (proxyType="42",
+    target="Optimized for Mobile") and plexapi's `Media.proxyType` / `Media.target`."""
+    return bool(media.get("proxyType") or media.get("target"))
+
+
+def _parts(video: ET.Element, *, optimized: bool = False) -> tuple[PartFile, ...]:
+    """The Parts of the item's original Media (or, with `optimized`, of Plex's own versions
+    only): only an original file is the item's for matching (docs/plex-side.md)."""
     return tuple(
         PartFile(part.get("file", ""), _int(part.get("size")))
         for media in video.iter("Media")
+        if is_optimized(media) == optimized
         for part in media.iter("Part")
         if part.get("file")
     )
@@ -342,6 +357,7 @@ def parse_listing_page(root: ET.Element, section_id: int, offset: int) -> Listin
                 collections=_tag_names(video, "Collection"),
                 summary_fp=fingerprint_value(normalize_plex_value("summary", raw_summary)),
                 user_rating=_float(video.get("userRating")),
+                optimized=_parts(video, optimized=True),
             )
         )
     return ListingPage(

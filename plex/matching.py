@@ -1,6 +1,8 @@
 """Matching Stash scenes to Plex items through the path index (SPEC §2.4). Pure.
 
-Every file of a scene is looked up against every Plex Media/Part: exact path (after `path_map`
+Every file of a scene is looked up against every Plex Media/Part of an item's original Media
+(Plex's optimized versions are not matched; a scene whose file is one is reported as
+`OPTIMIZED_COPY`, never scanned, docs/plex-side.md): exact path (after `path_map`
 and normalisation) first; a basename fallback only when the basename is unique among Stash
 scenes and among Plex parts and the sizes agree. One item claimed by two scenes, or several
 items of one section for one scene, is ambiguous and never written. The same file in two
@@ -20,6 +22,7 @@ from plex.paths import PathStyle, basename_of, is_windows_path, normalize, paren
 
 __all__ = [
     "MATCH_STATUSES",
+    "PLEX_VERSIONS_FOLDER",
     "Candidate",
     "IndexEntry",
     "MatchResult",
@@ -40,7 +43,13 @@ MATCH_STATUSES = (
     SceneStatus.OUTSIDE_LIBRARIES,
     SceneStatus.AMBIGUOUS,
     SceneStatus.NO_FILES,
+    SceneStatus.OPTIMIZED_COPY,  # the file is one of Plex's own optimized versions
 )
+
+# The folder Plex writes its optimized versions to, inside the library (the fixture's
+# `...\Plex Versions\Optimized for Mobile\...`). A file under it that the index does not
+# know yet is still Plex's own copy: never a reason to scan.
+PLEX_VERSIONS_FOLDER = "plex versions"
 
 
 @dataclass(frozen=True)
@@ -71,12 +80,14 @@ class SceneFiles:
 
 @dataclass(frozen=True)
 class IndexEntry:
-    """One Plex Media/Part: the item it belongs to and its file in Plex's form."""
+    """One Plex Media/Part: the item it belongs to and its file in Plex's form. `copy_of` is
+    set (to the item's title) only for a part of Plex's own optimized versions."""
 
     section_id: int
     rating_key: int
     file: str
     size: int | None = None
+    copy_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -117,15 +128,23 @@ class MatchResult:
 class PathIndexView:
     """Read-only lookups over index entries by normalised path and by normalised basename."""
 
-    def __init__(self, entries: Iterable[IndexEntry], style: PathStyle):
+    def __init__(
+        self,
+        entries: Iterable[IndexEntry],
+        style: PathStyle,
+        optimized: Iterable[IndexEntry] = (),
+    ):
         self.style = style
         self._by_path: dict[str, list[IndexEntry]] = {}
         self._by_name: dict[str, list[IndexEntry]] = {}
+        self._optimized: dict[str, list[IndexEntry]] = {}
         count = 0
         for entry in entries:
             count += 1
             self._by_path.setdefault(self.key(entry.file), []).append(entry)
             self._by_name.setdefault(self.name_key(entry.file), []).append(entry)
+        for entry in optimized:
+            self._optimized.setdefault(self.key(entry.file), []).append(entry)
         self._count = count
 
     def key(self, path: str) -> str:
@@ -142,6 +161,10 @@ class PathIndexView:
 
     def by_basename(self, path: str) -> Sequence[IndexEntry]:
         return self._by_name.get(self.name_key(path), ())
+
+    def optimized_by_path(self, path: str) -> Sequence[IndexEntry]:
+        """Parts of Plex's optimized versions at this path (`copy_of` set)."""
+        return self._optimized.get(self.key(path), ())
 
     def __len__(self) -> int:
         return self._count
@@ -162,6 +185,7 @@ class _Pending:
     candidates: list[Candidate] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
     mapped: list[str] = field(default_factory=list)
+    copy_of: IndexEntry | None = None  # an optimized part one of its files is
 
 
 def _gather(
@@ -181,6 +205,11 @@ def _gather(
             )
     if pending.candidates:
         return pending
+    for plex_path in pending.mapped:
+        copies = index.optimized_by_path(plex_path)
+        if copies:
+            pending.copy_of = copies[0]
+            return pending  # Plex's own copy: no fallback may match it to some other item
     for stash_path, size in scene.files:
         shared = stash_names().get(index.name_key(stash_path), 0)
         if shared > 1:
@@ -232,6 +261,19 @@ def _unmatched(
     refused = (
         f"; basename fallback refused: {'; '.join(pending.refusals)}" if pending.refusals else ""
     )
+    if pending.copy_of is not None:
+        title = pending.copy_of.copy_of or f"Plex item {pending.copy_of.rating_key}"
+        return MatchResult(
+            scene.scene_id,
+            SceneStatus.OPTIMIZED_COPY,
+            reason=f"Plex's optimized copy of {title!r}, not a library item",
+        )
+    if folders and any(_in_plex_versions(path, style) for path in pending.mapped):
+        return MatchResult(
+            scene.scene_id,
+            SceneStatus.OPTIMIZED_COPY,
+            reason="Plex's optimized copy (in a 'Plex Versions' folder), not a library item",
+        )
     if folders:
         return MatchResult(
             scene.scene_id,
@@ -244,6 +286,11 @@ def _unmatched(
         SceneStatus.OUTSIDE_LIBRARIES,
         reason=f"outside your Plex libraries: {pending.mapped[0]!r}{refused}",
     )
+
+
+def _in_plex_versions(path: str, style: PathStyle) -> bool:
+    folders = normalize(path, style.windows, fold_case=True).split("/")[:-1]
+    return PLEX_VERSIONS_FOLDER in folders
 
 
 def match_scenes(

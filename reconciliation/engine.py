@@ -97,6 +97,8 @@ class GapDetectionEngine:
     Plex timeouts). `queue`: the worker's `WorkQueue`, the hook `Inbox`, or None (dry run).
     `progress` receives 0..1; `clock` gives epoch seconds (the `recent` windows, the index age);
     `keep_gaps` bounds the gaps kept with their reasons in the result (the counts cover all).
+    `full_listing`: refresh the path index from Plex's whole listing, never incrementally
+    (Reconcile Library (All) run by hand: it trusts nothing the index remembers).
     """
 
     def __init__(
@@ -110,7 +112,9 @@ class GapDetectionEngine:
         clock: Callable[[], float] = time.time,
         page_size: int = PAGE_SIZE,
         keep_gaps: int = MAX_KEPT_GAPS,
+        full_listing: bool = False,
     ) -> None:
+        self.full_listing = full_listing
         self.stash = stash
         self.config = config
         self.data_dir = Path(data_dir)
@@ -313,7 +317,7 @@ class GapDetectionEngine:
 
             self.index = PathIndex(self.data_dir, clock=self.clock)
             sections = client.sections(_library_names(self.config))
-            report = self.index.refresh(client, sections)
+            report = self.index.refresh(client, sections, full=self.full_listing)
             _log.debug(
                 "Plex path index: %d item(s); full %s, incremental %s, %d listing request(s)",
                 len(self.index),

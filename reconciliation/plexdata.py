@@ -84,6 +84,9 @@ class _IndexLookups:
     def by_basename(self, path: str) -> Sequence[IndexEntry]:
         return self._index.by_basename(path)
 
+    def optimized_by_path(self, path: str) -> Sequence[IndexEntry]:
+        return self._index.optimized_by_path(path)
+
     def __len__(self) -> int:
         return len(self._index)
 
@@ -241,6 +244,10 @@ class RunMatcher:
                     batch.matched_paths.add(path)  # its file is in Plex: not "missing"
                 continue
             if path is None:
+                continue
+            if result.status is SceneStatus.OPTIMIZED_COPY:
+                # Plex's own copy of an item: never pushed, so never "missing" either.
+                batch.matched_paths.add(path)
                 continue
             if result.scene_id in synced or str(result.scene_id) in synced:
                 # Lighter pre-check: a synced scene counts as matched without more questions.

@@ -121,6 +121,10 @@ class PlexMedia:
     parts: list[PlexPart]
     duration: int = 600_000
     container: str = "mp4"
+    # Plex's own optimized version ("Optimize..." in Plex Web): set as in the real listing
+    # fixtures/plex/section-all-home-videos.xml (proxyType="42", target="Optimized for Mobile").
+    proxy_type: int | None = None
+    target: str | None = None
 
 
 @dataclass

@@ -124,6 +124,7 @@ class _Run:
             sample.total,
             chosen=bool(title_list(self.config.plex_library)),
             titles=sample.titles if self.config.hide_paths else None,
+            optimized=list(self.index.optimized_entries()),
         )
         for text in preview.debug:
             self.ctx.log.debug(line(text, DEBUG_ROOM))

@@ -50,7 +50,16 @@ def _run_engine(ctx: Context, scope: str, queue: Any) -> GapDetectionResult:
     data_dir = ctx.ensure_data_dir()
     stash = open_stash(ctx)
     try:
-        engine = GapDetectionEngine(stash, config, data_dir, queue=queue, progress=ctx.progress)
+        # Reconcile Library (All), run by hand, trusts no incremental index refresh: it reads
+        # Plex's whole listing (docs/reconciliation.md).
+        engine = GapDetectionEngine(
+            stash,
+            config,
+            data_dir,
+            queue=queue,
+            progress=ctx.progress,
+            full_listing=scope == "all",
+        )
         return engine.run(scope)
     finally:
         _close(stash)

@@ -74,6 +74,7 @@ _COUNTERS = {
     SceneStatus.OUTSIDE_LIBRARIES: "outside",
     SceneStatus.AMBIGUOUS: "ambiguous",
     SceneStatus.NO_FILES: "skipped",
+    SceneStatus.OPTIMIZED_COPY: "optimized_copy",
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from sandbox.generator.cases import assign_cases
 from sandbox.generator.layout import layout_files
+from sandbox.generator.optimized import plant_optimized
 from sandbox.generator.options import GeneratorOptions
 from sandbox.generator.plex_side import build_plex
 from sandbox.generator.stash_side import build_stash
@@ -61,4 +62,6 @@ def _generate(opts: GeneratorOptions) -> GeneratedLibrary:
     stash = build_stash(opts, plan, stream("stash"))
     files = layout_files(opts, plan, stash, folders, shared, stream("layout"))
     plex, truth = build_plex(opts, plan, stash, files, stream("plex"))
+    if opts.plex_optimized:
+        plant_optimized(opts, stash, plex, truth, stream("optimized"))
     return GeneratedLibrary(stash=stash, plex=plex, options=opts, truth=truth)

@@ -77,6 +77,10 @@ class GeneratorOptions:
     frac_no_cover: float = 0.05
     frac_no_metadata: float = 0.03
     plex_orphans: int = 5
+    # Items given an optimized version by Plex (sandbox.generator.optimized); of those, how
+    # many copies Stash has scanned too (a scene whose file is the optimized copy).
+    plex_optimized: int = 0
+    stash_scans_optimized: int = 0
     tz_offset: str = "Z"
     now: datetime = DEFAULT_NOW
 
@@ -113,6 +117,8 @@ class GeneratorOptions:
             raise ValueError("the exclusive fractions leave fewer than 10% matched scenes")
         if self.plex_orphans < 0:
             raise ValueError("plex_orphans must be >= 0")
+        if not 0 <= self.stash_scans_optimized <= self.plex_optimized:
+            raise ValueError("stash_scans_optimized must be between 0 and plex_optimized")
         parse_tz(self.tz_offset)
         return dataclasses.replace(self, stash_root=stash_root, plex_root=plex_root)
 

@@ -13,6 +13,7 @@ NO_FILES = "no_files"
 NOT_SCANNED = "not_scanned"  # file on Plex's disk, no item yet
 OUTSIDE_SECTIONS = "outside_sections"  # file in a folder outside every section location
 AMBIGUOUS = "ambiguous"  # two scenes in one item, or one scene in two items of one section
+OPTIMIZED_COPY = "optimized_copy"  # the scene's file is Plex's optimized version of an item
 
 # How a scene with targets matches.
 EXACT = "exact"  # equal roots: same path after normalisation (NFC, separators)
@@ -81,6 +82,10 @@ class Truth:
     control_chars: set[int] = field(default_factory=set)  # details with control characters
     # Plex items matching no scene (rating keys).
     orphans: list[int] = field(default_factory=list)
+    # Plex's optimized versions: rating keys of items that have one, and the Stash scenes
+    # whose file is such a copy (scene id -> rating key of the item it copies).
+    optimized_items: set[int] = field(default_factory=set)
+    optimized_copies: dict[int, int] = field(default_factory=dict)
 
     def expected_targets(self) -> dict[int, list[tuple[int, int]]]:
         """scene id -> targets, for every scene that has some."""

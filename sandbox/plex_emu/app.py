@@ -58,6 +58,8 @@ class PlexEmulator:
     remove_missing_on_scan = _Forward("modes")
     agent_refresh = _Forward("modes")
     fetch_upload_urls = _Forward("modes")
+    mixed_key_404 = _Forward("modes")
+    ignore_sort = _Forward("modes")
     refuse_edits = _Forward("modes")
     # Server identity shown on `/` and `/identity`.
     platform = _Forward("state")

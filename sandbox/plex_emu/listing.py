@@ -105,7 +105,7 @@ def _filtered_keys(state: PlexState, section: PlexSection, request: Request) -> 
         items = state.library.items
         keys = [k for k in keys if needle in items[k].title.casefold()]
     sort = request.param("sort")
-    if sort:
+    if sort and not state.modes.ignore_sort:
         keys = _sorted(state, keys, sort)
     limit = _int_or_none(request.param("limit"))
     if limit is not None:
@@ -185,7 +185,7 @@ def fetch_items(state: PlexState, keys: list[int], request: Request) -> bytes | 
         if item is not None and key not in seen:
             seen.add(key)
             found.append(item)
-    if not found:
+    if not found or (state.modes.mixed_key_404 and len(seen) < len(set(keys))):
         return None
     sections = state.library.sections
     opts = VideoOptions(

@@ -153,9 +153,17 @@ def _media(item: PlexItem) -> list[str]:
             f' size="{part.size}" container="{esc(media.container)}" />\n'
             for part in media.parts
         )
+        extra = ""
+        if media.proxy_type is not None or media.target:
+            # As the real listing shows an optimized version (section-all-home-videos.xml).
+            target = esc(media.target or "")
+            extra = (
+                f' optimizedForStreaming="1" proxyType="{media.proxy_type or ""}"'
+                f' target="{target}" title="{target}"'
+            )
         out.append(
             f'<Media id="{media.id}" duration="{media.duration}"'
-            f' container="{esc(media.container)}">\n{parts}</Media>\n'
+            f' container="{esc(media.container)}"{extra}>\n{parts}</Media>\n'
         )
     return out
 

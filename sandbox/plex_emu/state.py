@@ -47,6 +47,11 @@ class PlexModes:
     remove_missing_on_scan: bool = False  # a scan drops items whose files all vanished
     agent_refresh: bool = True  # item refresh resets unlocked fields to item.agent_values
     fetch_upload_urls: bool = False  # `?url=` uploads fetch loopback URLs like PMS would
+    # A multi-key fetch answers 404 as a whole when any key is unknown (reference/plex.md says
+    # Plex returns the items it found; this models the other answer, docs/sandbox-plex.md).
+    mixed_key_404: bool = False
+    # Listings ignore `sort=` and keep the default order (docs/sandbox-plex.md).
+    ignore_sort: bool = False
     # Per-item / per-field refusal (issue 15): {(ratingKey or None, edit name or None):
     # status}; an edit PUT touching that name on that item (None: any) answers the status and
     # changes nothing; image uploads use the names `poster` and `art`. See refused_status.

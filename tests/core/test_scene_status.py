@@ -43,6 +43,7 @@ def test_the_treatments_are_the_documented_ones() -> None:
         s.NO_FILES,
         s.BAD_ID,
         s.NOT_IN_PLEX,
+        s.OPTIMIZED_COPY,  # Plex's own copy of an item (issue 15): never retried
     }
     assert by_treatment[Treatment.WAIT] == {s.NOT_SCANNED, s.COVER_PENDING}
     assert by_treatment[Treatment.FAIL] == {

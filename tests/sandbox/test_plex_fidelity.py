@@ -131,6 +131,11 @@ def _seed_video(emu: PlexEmulator, section_id: int, video: ET.Element) -> None:
         tags=tags,
         locked={f.attrib["name"] for f in video.findall("Field") if f.attrib["locked"] == "1"},
     )
+    item = emu.item(int(a["ratingKey"]))
+    for emu_media, real in zip(item.media, medias, strict=True):
+        if "proxyType" in real.attrib:  # Plex's optimized version (issue 15)
+            emu_media.proxy_type = int(real.attrib["proxyType"])
+            emu_media.target = real.attrib.get("target")
 
 
 def _seed_section(emu: PlexEmulator, root: ET.Element, location: str, **extra: Any) -> int:
@@ -151,8 +156,12 @@ def _compare_videos(real_items: Any, emu_items: Any) -> None:
     for real in real_items:
         emu = by_key[real.ratingKey]
         _same(real, emu, VIDEO_ATTRS)
-        assert [(m.id, [(p.id, p.file, p.size) for p in m.parts]) for m in real.media] == [
-            (m.id, [(p.id, p.file, p.size) for p in m.parts]) for m in emu.media
+        assert [
+            (m.id, m.proxyType, m.target, [(p.id, p.file, p.size) for p in m.parts])
+            for m in real.media
+        ] == [
+            (m.id, m.proxyType, m.target, [(p.id, p.file, p.size) for p in m.parts])
+            for m in emu.media
         ]
         for name in TAG_LISTS:
             assert [t.tag for t in getattr(real, name)] == [t.tag for t in getattr(emu, name)]

@@ -252,3 +252,21 @@ def test_any_task_asks_the_scheduler_and_wakes_the_worker_when_a_run_is_due(
     again = harness.run_task("clear_failed")
     assert again.ok and not any("Reconciliation is due" in m for m in again.messages())
     assert [j.status for j in world.stash.jobs if j.status == "READY"] == []
+
+
+def test_reconcile_all_by_hand_reads_the_full_listing_every_time(
+    live: tuple[EngineWorld, PluginHarness],
+) -> None:
+    """Issue 15: Reconcile Library (All) run by hand trusts no incremental refresh: even with
+    a fresh index, each section is listed in full (sorted `addedAt`), never `updatedAt:desc`."""
+    world, harness = live
+    for _ in range(2):
+        world.plex.log.clear()
+        run = harness.run_task("reconcile_all")
+        assert run.ok, run.stderr
+        listings = [
+            r for r in world.plex.log.records if r.route == "GET /library/sections/{id}/all"
+        ]
+        assert [dict(r.query).get("sort") for r in listings] == ["addedAt"] * len(
+            world.lib.plex.sections
+        )
