@@ -19,7 +19,9 @@ from urllib.parse import parse_qsl
 
 from base.errors import PlexNotFound, PlexTransient, StashError
 from base.status import SceneStatus, status_of_error
-from plex.diff import EditPlan, ImageAction, add_locks, diff_item, plan_images
+from plex.applied import selected_now, upload_applied
+from plex.baseline import moved_since
+from plex.diff import EditPlan, ImageAction, PlexItemState, add_locks, diff_item, plan_images
 from plex.edit_encoding import edit_path, encode_edit, wire_length
 from plex.errors import PlexBadRequest
 from plex.items import PlexItemSnapshot
@@ -64,6 +66,8 @@ class WriteClient(Protocol):
 
     def upload_image(self, rating_key: int, kind: str, data: bytes) -> None: ...
 
+    def selected_image(self, rating_key: int, kind: str) -> str | None: ...
+
 
 # What a write ends in (members of the one status type, base/status.py):
 WRITE_STATUSES = (
@@ -90,6 +94,7 @@ class WriteTask:
     targets: tuple[Target, ...]
     previous: Mapping[str, str] = field(default_factory=dict)
     previous_targets: frozenset[Target] = frozenset()
+    baselines: Mapping[int, Mapping[str, str]] = field(default_factory=dict)  # plex.baseline
 
 
 @dataclass
@@ -137,6 +142,7 @@ class _ItemWork:
     snapshot: PlexItemSnapshot
     known: bool
     plan: EditPlan
+    state: PlexItemState
     images: tuple[ImageAction, ...] = ()
 
 
@@ -179,8 +185,10 @@ class PlexWriter:
                 )
             known = target in task.previous_targets
             previous = task.previous if known else {}
-            plan = diff_item(snapshot.to_state(), task.desired, previous, self.preserve_plex_edits)
-            work.append(_ItemWork(target, snapshot, known, plan))
+            baseline = task.baselines.get(target[1]) if known else None
+            state = self._image_state(task, snapshot, baseline)
+            plan = diff_item(state, task.desired, previous, self.preserve_plex_edits, baseline)
+            work.append(_ItemWork(target, snapshot, known, plan, state))
 
         cover = self._cover(task, work)
         for item in work:
@@ -188,7 +196,7 @@ class PlexWriter:
             sha1 = {k: cover.sha1 or self._stored_sha1(task, item, k) for k in IMAGE_FIELDS}
             previous = task.previous if item.known else {}
             item.images = plan_images(
-                item.snapshot.to_state(), task.desired, sha1, previous, self.preserve_plex_edits
+                item.state, task.desired, sha1, previous, self.preserve_plex_edits
             )
 
         edits = uploads = 0
@@ -199,8 +207,12 @@ class PlexWriter:
                 for action in item.images:
                     if action.upload:
                         assert cover.data is not None
-                        self.client.upload_image(item.target[1], action.kind, cover.data)
-                        uploads += 1
+                        sent_now = upload_applied(
+                            self.client, item.target[1], action.kind, cover.data, action.sha1
+                        )
+                        uploads += abs(sent_now)
+                        if sent_now < 0:
+                            return self._not_applied(scene_id, item, action, edits, uploads)
                 locks = [a.lock_name for a in item.images if a.lock]
                 too_long += self._send_edit(item.target, add_locks(item.plan, locks), sent)
                 edits = len(sent)
@@ -257,6 +269,33 @@ class PlexWriter:
             preserved=preserved,
             written=self._written(work) if edits or uploads else (),
         )
+
+    @staticmethod
+    def _not_applied(
+        scene_id: int, item: _ItemWork, action: ImageAction, edits: int, uploads: int
+    ) -> WriteResult:
+        """Plex answered the uploads but never showed the image selected: retried later."""
+        return WriteResult(
+            scene_id,
+            SceneStatus.PLEX_ERROR,
+            f"Plex accepted the {action.kind} of item {item.target[1]} but did not apply it;"
+            " will try again later",
+            edits=edits,
+            uploads=uploads,
+        )
+
+    def _image_state(
+        self, task: WriteTask, snapshot: PlexItemSnapshot, baseline: Mapping[str, str] | None
+    ) -> PlexItemState:
+        """The item's state; for an item changed in Plex since our last write (`updatedAt`
+        moved) with the images Plex has selected now, one GET each (the `thumb` epoch cannot
+        tell: it equals `updatedAt`, which any edit moves)."""
+        state = snapshot.to_state()
+        urls = self._urls(task.desired)
+        kinds = [kind for kind in IMAGE_FIELDS if urls.get(kind) and task.previous.get(kind)]
+        if not kinds or not moved_since(snapshot, baseline):
+            return state
+        return selected_now(self.client, state, kinds)
 
     @staticmethod
     def _written(work: list[_ItemWork]) -> tuple[str, ...]:
@@ -333,7 +372,17 @@ class PlexWriter:
                 continue
             if any(self._stored_sha1(task, item, kind) is None for item in work):
                 return url
+            if not self.preserve_plex_edits and any(
+                self._replaced(task, item, kind) for item in work
+            ):
+                return url  # replaced in Plex behind our back: the bytes go up again
         return None
+
+    @staticmethod
+    def _replaced(task: WriteTask, item: _ItemWork, kind: str) -> bool:
+        selected = getattr(item.state, f"selected_{kind}")
+        stored = task.previous.get(kind)
+        return selected is not None and not (stored and selected.endswith(stored))
 
     def _cover(self, task: WriteTask, work: list[_ItemWork]) -> _Cover:
         url = self._needs_bytes(task, work)

@@ -3,19 +3,22 @@
 Per batch: desired state (`build_desired`; a scene with nothing meaningful is not pushed),
 targets (stored keys, verified by the one multi-fetch the writer needs anyway; else the path
 index, refreshed at most once per run on a miss), scans for files Plex has not indexed yet,
-one `PlexWriter.write` per scene, and every new `SceneSyncState` stored in one transaction
-before the outcomes go back to the worker. Import only after `plex.opener.open_plex` (it
+one `PlexWriter.write` per scene, the written items fetched once more (≤ 100 keys per request)
+for their post-write baselines (`plex.baseline`: what Plex stored, which an edit's empty 200
+cannot tell), and every new `SceneSyncState` stored in one transaction before the outcomes go
+back to the worker. Import only after `plex.opener.open_plex` (it
 prepares plexapi's environment; `worker.services.default_plex_step` does both in order).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from base.errors import ConfigError, PlexAuthError, PlexError, PlexServerDown
 from base.status import SceneStatus
+from plex.baseline import baseline_of
 from plex.client import PlexClient
 from plex.index import PathIndex
 from plex.items import PlexItemSnapshot
@@ -73,6 +76,10 @@ _COUNTERS = {
     SceneStatus.NO_FILES: "skipped",
 }
 
+
+# A state's baselines placeholder for "written: fetch them after the batch" (by identity; an
+# empty dict, so a state stored without the fetch simply has no baseline).
+_WRITTEN: dict[int, dict[str, str]] = {}
 
 # What the ignore_not_in_plex setting counts as "not in Plex".
 _NOT_IN_PLEX = (SceneStatus.NOT_SCANNED, SceneStatus.OUTSIDE_LIBRARIES)
@@ -160,6 +167,7 @@ class PlexSyncStep:
         refreshes = len(self.resolver.reports)
         try:
             self._process(batch, outcomes, states, notes)
+            states[:] = self._converge(states, {s.scene_id: s for s in batch})
         except (PlexError, ConfigError) as exc:
             # A request the whole batch shared (listing, multi-fetch, scan) or Plex gone:
             # every scene without an outcome gets the error's.
@@ -219,6 +227,23 @@ class PlexSyncStep:
                     outcome = outcomes[scene.scene_id] = self._outcome(result)
             if self.outage.see(outcome):
                 return  # the rest untried: the worker releases them
+
+    def _converge(
+        self, states: list[SceneSyncState], batch: dict[int, _Scene]
+    ) -> list[SceneSyncState]:
+        """States with the post-write baselines of the items this batch wrote: one multi-key
+        fetch per 100 items (counted as reads); items not written keep their baselines."""
+        written = [s for s in states if s.baselines is _WRITTEN]
+        snapshots = self.writer.fetch(rk for s in written for _, rk in s.targets)
+        done: list[SceneSyncState] = []
+        for state in states:
+            if state.baselines is _WRITTEN:
+                fresh = {
+                    rk: baseline_of(snapshots[rk]) for _, rk in state.targets if rk in snapshots
+                }
+                state = replace(state, baselines=fresh)
+            done.append(state)
+        return done
 
     # -- targets ------------------------------------------------------------------------------
 
@@ -289,6 +314,7 @@ class PlexSyncStep:
             res.targets,
             dict(prev.fingerprints) if prev else {},
             frozenset(prev.targets) if prev else frozenset(),
+            dict(prev.baselines) if prev else {},
         )
 
     # -- scenes without a target --------------------------------------------------------------
@@ -362,7 +388,19 @@ class PlexSyncStep:
             desired_fingerprint=pushed_fingerprint(
                 scene.desired, cover_pending=result.status is SceneStatus.COVER_PENDING
             ),
+            baselines=self._baselines(scene, res, result),
         )
+
+    @staticmethod
+    def _baselines(
+        scene: _Scene, res: Resolution, result: WriteResult
+    ) -> dict[int, dict[str, str]]:
+        """`_WRITTEN` (to be fetched by `_converge`; left empty if that fails, so the diff
+        compares as without a baseline) when Plex was changed, else the stored ones."""
+        if result.edits or result.uploads:
+            return _WRITTEN
+        prev = scene.previous.baselines if scene.previous else {}
+        return {rk: dict(prev[rk]) for _, rk in res.targets if rk in prev}
 
     def _outcome(self, result: WriteResult) -> Outcome:
         outcome = Outcome(result.status, result.message, written=result.written)

@@ -58,6 +58,8 @@ class PlexEmulator:
     remove_missing_on_scan = _Forward("modes")
     agent_refresh = _Forward("modes")
     fetch_upload_urls = _Forward("modes")
+    normalise_values = _Forward("modes")
+    unapplied_uploads = _Forward("modes")
     # Server identity shown on `/` and `/identity`.
     platform = _Forward("state")
     platform_version = _Forward("state")

@@ -47,6 +47,10 @@ class PlexModes:
     remove_missing_on_scan: bool = False  # a scan drops items whose files all vanished
     agent_refresh: bool = True  # item refresh resets unlocked fields to item.agent_values
     fetch_upload_urls: bool = False  # `?url=` uploads fetch loopback URLs like PMS would
+    # Plex's value normalisation (issue 15; plex.md is silent, see docs/sandbox-plex.md):
+    # year derived from the date, no `year` lock reported, ratings rounded to whole numbers.
+    normalise_values: bool = False
+    unapplied_uploads: int = 0  # the next N uploads answer 200 but select nothing
 
 
 @dataclass
