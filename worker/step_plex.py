@@ -12,13 +12,12 @@ prepares plexapi's environment; `worker.services.default_plex_step` does both in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from base.errors import ConfigError, PlexAuthError, PlexError, PlexServerDown
 from base.status import SceneStatus
-from plex.baseline import baseline_of
 from plex.client import PlexClient
 from plex.index import PathIndex
 from plex.items import PlexItemSnapshot
@@ -30,6 +29,7 @@ from stash.log import StashLog
 from sync_queue.sync_state import SceneSyncState
 from validation.desired import DesiredItem, DesiredOptions, Skip, build_desired
 from validation.drift import pushed_fingerprint
+from worker.converge import WRITTEN, fetch_baselines, kept_baselines
 from worker.outcomes import OutageStreak, Outcome
 from worker.step import StepContext
 
@@ -76,10 +76,6 @@ _COUNTERS = {
     SceneStatus.NO_FILES: "skipped",
 }
 
-
-# A state's baselines placeholder for "written: fetch them after the batch" (by identity; an
-# empty dict, so a state stored without the fetch simply has no baseline).
-_WRITTEN: dict[int, dict[str, str]] = {}
 
 # What the ignore_not_in_plex setting counts as "not in Plex".
 _NOT_IN_PLEX = (SceneStatus.NOT_SCANNED, SceneStatus.OUTSIDE_LIBRARIES)
@@ -167,7 +163,7 @@ class PlexSyncStep:
         refreshes = len(self.resolver.reports)
         try:
             self._process(batch, outcomes, states, notes)
-            states[:] = self._converge(states, {s.scene_id: s for s in batch})
+            states[:] = fetch_baselines(self.writer.fetch, states)
         except (PlexError, ConfigError) as exc:
             # A request the whole batch shared (listing, multi-fetch, scan) or Plex gone:
             # every scene without an outcome gets the error's.
@@ -221,29 +217,12 @@ class PlexSyncStep:
                 except Exception as exc:  # one scene's trouble (hostile data, a bug) stays its own
                     outcome = outcomes[scene.scene_id] = Outcome.from_error(exc)
                 else:
-                    state = self._state(scene, res, result)
+                    state = self._state(scene, res, result, snapshots)
                     if state is not None:
                         states.append(state)
                     outcome = outcomes[scene.scene_id] = self._outcome(result)
             if self.outage.see(outcome):
                 return  # the rest untried: the worker releases them
-
-    def _converge(
-        self, states: list[SceneSyncState], batch: dict[int, _Scene]
-    ) -> list[SceneSyncState]:
-        """States with the post-write baselines of the items this batch wrote: one multi-key
-        fetch per 100 items (counted as reads); items not written keep their baselines."""
-        written = [s for s in states if s.baselines is _WRITTEN]
-        snapshots = self.writer.fetch(rk for s in written for _, rk in s.targets)
-        done: list[SceneSyncState] = []
-        for state in states:
-            if state.baselines is _WRITTEN:
-                fresh = {
-                    rk: baseline_of(snapshots[rk]) for _, rk in state.targets if rk in snapshots
-                }
-                state = replace(state, baselines=fresh)
-            done.append(state)
-        return done
 
     # -- targets ------------------------------------------------------------------------------
 
@@ -367,7 +346,13 @@ class PlexSyncStep:
 
     # -- results ------------------------------------------------------------------------------
 
-    def _state(self, scene: _Scene, res: Resolution, result: WriteResult) -> SceneSyncState | None:
+    def _state(
+        self,
+        scene: _Scene,
+        res: Resolution,
+        result: WriteResult,
+        snapshots: Mapping[int, PlexItemSnapshot] | None = None,
+    ) -> SceneSyncState | None:
         if result.fingerprints is None:
             return None
         prev = scene.previous
@@ -388,19 +373,20 @@ class PlexSyncStep:
             desired_fingerprint=pushed_fingerprint(
                 scene.desired, cover_pending=result.status is SceneStatus.COVER_PENDING
             ),
-            baselines=self._baselines(scene, res, result),
+            baselines=self._baselines(scene, res, result, snapshots or {}),
         )
 
     @staticmethod
     def _baselines(
-        scene: _Scene, res: Resolution, result: WriteResult
+        scene: _Scene,
+        res: Resolution,
+        result: WriteResult,
+        snapshots: Mapping[int, PlexItemSnapshot],
     ) -> dict[int, dict[str, str]]:
-        """`_WRITTEN` (to be fetched by `_converge`; left empty if that fails, so the diff
-        compares as without a baseline) when Plex was changed, else the stored ones."""
         if result.edits or result.uploads:
-            return _WRITTEN
+            return WRITTEN  # fetched after the batch's writes (worker.converge)
         prev = scene.previous.baselines if scene.previous else {}
-        return {rk: dict(prev[rk]) for _, rk in res.targets if rk in prev}
+        return kept_baselines(prev, res.targets, snapshots)
 
     def _outcome(self, result: WriteResult) -> Outcome:
         outcome = Outcome(result.status, result.message, written=result.written)
