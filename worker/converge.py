@@ -14,26 +14,50 @@ from plex.baseline import BASE_UPDATED_AT, baseline_of
 from plex.items import PlexItemSnapshot
 from sync_queue.sync_state import SceneSyncState
 
-__all__ = ["WRITTEN", "fetch_baselines", "kept_baselines"]
+__all__ = ["PendingBaselines", "fetch_baselines", "kept_baselines"]
 
-# A state's `baselines` placeholder for "written: fetch them after the batch" (compared by
-# identity; empty, so a state stored without the fetch simply has no baseline and the diff
-# compares as it did before baselines existed).
-WRITTEN: dict[int, dict[str, str]] = {}
+
+class PendingBaselines(dict[int, dict[str, str]]):
+    """A state's `baselines` placeholder for "written: fetch them after the batch". Empty, so
+    a state stored without the fetch simply has no baseline (the diff then compares as it did
+    before baselines existed). `kept` holds the previous baselines of the fields the write
+    left alone as hand edits (`preserve_plex_edits`): Plex's hand-edited value must not
+    become the baseline, or turning the setting off would never restore the field."""
+
+    def __init__(self, previous: Mapping[int, Mapping[str, str]], preserved: Iterable[str]):
+        super().__init__()
+        names = tuple(preserved)
+        self.kept = {rk: {n: base.get(n) for n in names} for rk, base in previous.items()}
+        self.preserved = names
+
+    def settle(self, rating_key: int, fresh: dict[str, str]) -> dict[str, str]:
+        for name in self.preserved:
+            old = self.kept.get(rating_key, {}).get(name)
+            if old is None:
+                fresh.pop(name, None)
+            else:
+                fresh[name] = old
+        return fresh
+
 
 Fetch = Callable[[Iterable[int]], Mapping[int, PlexItemSnapshot]]
 
 
 def fetch_baselines(fetch: Fetch, states: list[SceneSyncState]) -> list[SceneSyncState]:
-    """`states` with fresh baselines for those marked `WRITTEN` (one fetch for all of them)."""
-    written = [s for s in states if s.baselines is WRITTEN]
+    """`states` with fresh baselines for those marked `PendingBaselines` (one fetch for all)."""
+    written = [s for s in states if isinstance(s.baselines, PendingBaselines)]
     if not written:
         return states
     snapshots = fetch([rk for s in written for _, rk in s.targets])
     done: list[SceneSyncState] = []
     for state in states:
-        if state.baselines is WRITTEN:
-            fresh = {rk: baseline_of(snapshots[rk]) for _, rk in state.targets if rk in snapshots}
+        pending = state.baselines
+        if isinstance(pending, PendingBaselines):
+            fresh = {
+                rk: pending.settle(rk, baseline_of(snapshots[rk]))
+                for _, rk in state.targets
+                if rk in snapshots
+            }
             state = replace(state, baselines=fresh)
         done.append(state)
     return done

@@ -29,7 +29,7 @@ from stash.log import StashLog
 from sync_queue.sync_state import SceneSyncState
 from validation.desired import DesiredItem, DesiredOptions, Skip, build_desired
 from validation.drift import pushed_fingerprint
-from worker.converge import WRITTEN, fetch_baselines, kept_baselines
+from worker.converge import PendingBaselines, fetch_baselines, kept_baselines
 from worker.outcomes import OutageStreak, Outcome
 from worker.step import StepContext
 
@@ -383,9 +383,9 @@ class PlexSyncStep:
         result: WriteResult,
         snapshots: Mapping[int, PlexItemSnapshot],
     ) -> dict[int, dict[str, str]]:
-        if result.edits or result.uploads:
-            return WRITTEN  # fetched after the batch's writes (worker.converge)
         prev = scene.previous.baselines if scene.previous else {}
+        if result.edits or result.uploads:  # fetched after the batch's writes
+            return PendingBaselines(prev, result.preserved)
         return kept_baselines(prev, res.targets, snapshots)
 
     def _outcome(self, result: WriteResult) -> Outcome:
