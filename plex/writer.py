@@ -7,6 +7,8 @@ the cover is downloaded from Stash only when an image decision needs its bytes, 
 are uploaded, and one PUT per changed item (split only above 8 KiB) carries every field, tag
 and lock, the image locks included. Nothing changed → no request at all. A 414 (URL too long)
 re-splits the edit; a field too long even alone fails the scene with one line naming it.
+Over 400 lines: one scene's write (diff, images, 414 split, bookkeeping) reads top to bottom;
+the image checks (plex.applied) and baselines (plex.baseline) already live apart.
 """
 
 from __future__ import annotations

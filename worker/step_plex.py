@@ -8,6 +8,8 @@ for their post-write baselines (`plex.baseline`: what Plex stored, which an edit
 cannot tell), and every new `SceneSyncState` stored in one transaction before the outcomes go
 back to the worker. Import only after `plex.opener.open_plex` (it
 prepares plexapi's environment; `worker.services.default_plex_step` does both in order).
+Over 400 lines: the batch's phases share its state; the post-write baselines live apart in
+`worker.converge`.
 """
 
 from __future__ import annotations
