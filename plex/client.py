@@ -417,6 +417,21 @@ class PlexClient:
             raise ValueError(f"kind must be 'poster' or 'art', not {kind!r}")
         self._request("POST", f"/library/metadata/{int(rating_key)}/{route}", write=True, data=data)
 
+    def selected_image(self, rating_key: int, kind: str) -> str | None:
+        """The ratingKey of the selected poster (`kind='poster'`) or background (`'art'`):
+        `GET /library/metadata/{rk}/posters` (plex.md §2.j); None when none is selected."""
+        route = _IMAGE_ROUTES.get(kind)
+        if route is None:
+            raise ValueError(f"kind must be 'poster' or 'art', not {kind!r}")
+        root = self._get_xml(
+            f"/library/metadata/{int(rating_key)}/{route}",
+            label=f"/library/metadata/{{rk}}/{route}",
+        )
+        for photo in root.iter("Photo"):
+            if photo.get("selected") in ("1", "true"):
+                return photo.get("ratingKey")
+        return None
+
     def scan_folder(self, section_id: int, plex_folder: str) -> None:
         """Ask Plex to scan one folder (Plex's own path syntax), `quote_plus` as plexapi does."""
         self._request(

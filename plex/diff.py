@@ -7,6 +7,10 @@ fingerprint exists), so a first push never clears; `preserve_plex_edits` leaves 
 whose current (non-empty) value's fingerprint differs from the one we stored; every field
 written is locked, and a managed field already right but unlocked gets a lock-only change;
 nothing to do -> an empty plan (no request). Plex-side value normalisation lives here.
+Convergence (issue 15): with a post-write `baseline` (plex.baseline: what Plex held right after
+our last write), a field whose desired value is what we last pushed and whose Plex value is
+still exactly the baseline is unchanged, even when Plex normalised it (a year derived from the
+date, a lock it never reports, a rounded rating); a hand edit differs from the baseline.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from validation.desired import IMAGE_FIELDS, RULES, DesiredItem
 from validation.fingerprint import FieldValue, canonical, fingerprint_value
 
 __all__ = [
+    "BASE_LOCKS",
     "EditPlan",
     "FieldChange",
     "ImageAction",
@@ -41,6 +46,10 @@ __all__ = [
     "plan_images",
     "wire_length",
 ]
+
+
+# The baseline key holding the locks Plex reported after our write (comma-separated).
+BASE_LOCKS = "@locks"
 
 
 @dataclass(frozen=True)
@@ -119,12 +128,15 @@ def diff_item(
     desired: DesiredItem,
     previous: Mapping[str, str] | None = None,
     preserve_plex_edits: bool = False,
+    baseline: Mapping[str, str] | None = None,
 ) -> EditPlan:
     """The `EditPlan` bringing `state` to `desired` (see module docstring for the rules).
 
     `previous` maps field name -> fingerprint of what we last pushed (empty on a first push).
     Fingerprints of fields not managed now are carried over unchanged; a cleared field's
-    fingerprint is dropped (we no longer own a value there).
+    fingerprint is dropped (we no longer own a value there). `baseline` (field name ->
+    fingerprint of Plex's value after our last write, and `BASE_LOCKS`) makes Plex's own
+    normalisation converge.
     """
     stored_all = dict(previous or {})
     new_fps = dict(stored_all)
@@ -137,13 +149,20 @@ def diff_item(
         rule = RULES[name]
         have = _current(state, name)
         stored = stored_all.get(name)
+        base = (baseline or {}).get(name)
+        if _converged(want, have, stored, base):
+            # Plex holds what it made of our last push: no value edit, and a lock-only edit
+            # only when Plex reported that lock after our write and lost it since.
+            if rule.lock not in state.locked and rule.lock in _base_locks(baseline):
+                lock_only.append(rule.lock)
+            continue
         # An emptied Plex field is not a hand edit: agent refreshes wipe fields, and refilling
         # them is what the empty_metadata reconciliation is for (skip_* turns a field off).
         hand_edited = (
             preserve_plex_edits
             and stored is not None
             and canonical(have) is not None
-            and fingerprint_value(have) != stored
+            and fingerprint_value(have) != (stored if base is None else base)
         )
         if canonical(want) is not None:
             if canonical(want) == canonical(have):
@@ -178,6 +197,22 @@ def diff_item(
         preserved=tuple(preserved),
         new_fingerprints=new_fps,
     )
+
+
+def _converged(want: FieldValue, have: FieldValue, stored: str | None, base: str | None) -> bool:
+    """Desired = what we last pushed, and Plex still holds exactly the post-write baseline."""
+    return (
+        base is not None
+        and stored is not None
+        and canonical(want) is not None
+        and fingerprint_value(want) == stored
+        and fingerprint_value(have) == base
+    )
+
+
+def _base_locks(baseline: Mapping[str, str] | None) -> frozenset[str]:
+    raw = (baseline or {}).get(BASE_LOCKS, "")
+    return frozenset(n for n in raw.split(",") if n)
 
 
 def add_locks(plan: EditPlan, names: Iterable[str]) -> EditPlan:

@@ -9,9 +9,10 @@ and lock, the image locks included. Nothing changed → no request at all. A 414
 re-splits the edit; a field too long even alone fails the scene with one line naming it.
 A 400/401/403 refusal of one item's edit is narrowed down field by field (`plex.refusals`):
 only the refused field fails, it is remembered (`WriteTask.refused`) and not sent again until
-Stash's value changes. Over 400 lines for one reason: the 414 split and the refusal split
-share the one request loop of `_send_edit`; their pure parts live in `plex.edit_encoding` and
-`plex.refusals`.
+Stash's value changes. Over 400 lines for one reason: one scene's write (diff, images, the
+414 split and the refusal split sharing the one request loop of `_send_edit`, bookkeeping)
+reads top to bottom; their pure parts live in `plex.edit_encoding`, `plex.refusals`,
+`plex.applied` (image checks) and `plex.baseline` (post-write baselines).
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from urllib.parse import parse_qsl
 
 from base.errors import PlexAuthError, PlexNotFound, PlexTransient, StashError
 from base.status import SceneStatus, status_of_error
-from plex.diff import EditPlan, ImageAction, add_locks, diff_item, plan_images
+from plex.applied import selected_now, upload_applied
+from plex.baseline import moved_since
+from plex.diff import EditPlan, ImageAction, PlexItemState, add_locks, diff_item, plan_images
 from plex.edit_encoding import edit_path, encode_edit, wire_length
 from plex.errors import PlexBadRequest, refusal_status
 from plex.items import PlexItemSnapshot
@@ -81,6 +84,8 @@ class WriteClient(Protocol):
 
     def upload_image(self, rating_key: int, kind: str, data: bytes) -> None: ...
 
+    def selected_image(self, rating_key: int, kind: str) -> str | None: ...
+
 
 # What a write ends in (members of the one status type, base/status.py):
 WRITE_STATUSES = (
@@ -108,6 +113,7 @@ class WriteTask:
     previous: Mapping[str, str] = field(default_factory=dict)
     previous_targets: frozenset[Target] = frozenset()
     refused: tuple[StoredRefusal, ...] = ()  # remembered refusals: not sent again
+    baselines: Mapping[int, Mapping[str, str]] = field(default_factory=dict)  # plex.baseline
 
 
 @dataclass
@@ -162,6 +168,7 @@ class _ItemWork:
     snapshot: PlexItemSnapshot
     known: bool
     plan: EditPlan
+    state: PlexItemState
     images: tuple[ImageAction, ...] = ()
 
 
@@ -205,10 +212,12 @@ class PlexWriter:
                 )
             known = target in task.previous_targets
             previous = task.previous if known else {}
-            plan = diff_item(snapshot.to_state(), task.desired, previous, self.preserve_plex_edits)
+            baseline = task.baselines.get(target[1]) if known else None
+            state = self._image_state(task, snapshot, baseline)
+            plan = diff_item(state, task.desired, previous, self.preserve_plex_edits, baseline)
             plan, skipped = skip_remembered(plan, task.refused, task.desired, previous)
             before += skipped
-            work.append(_ItemWork(target, snapshot, known, plan))
+            work.append(_ItemWork(target, snapshot, known, plan, state))
 
         cover = self._cover(task, work)
         for item in work:
@@ -216,7 +225,7 @@ class PlexWriter:
             sha1 = {k: cover.sha1 or self._stored_sha1(task, item, k) for k in IMAGE_FIELDS}
             previous = task.previous if item.known else {}
             item.images = plan_images(
-                item.snapshot.to_state(), task.desired, sha1, previous, self.preserve_plex_edits
+                item.state, task.desired, sha1, previous, self.preserve_plex_edits
             )
             item.images, skipped = skip_remembered_images(item.images, item.target[1], task.refused)
             before += skipped
@@ -230,7 +239,10 @@ class PlexWriter:
                 for action in item.images:
                     if action.upload:
                         assert cover.data is not None
-                        uploads += self._upload(item, action, cover.data, refused)
+                        sent_now = self._upload(item, action, cover.data, refused)
+                        uploads += abs(sent_now)
+                        if sent_now < 0:
+                            return self._not_applied(scene_id, item, action, edits, uploads)
                 item.images = images_not_refused(item.images, item.target[1], refused)
                 locks = [a.lock_name for a in item.images if a.lock]
                 plan = add_locks(item.plan, locks)
@@ -309,6 +321,33 @@ class PlexWriter:
         )
 
     @staticmethod
+    def _not_applied(
+        scene_id: int, item: _ItemWork, action: ImageAction, edits: int, uploads: int
+    ) -> WriteResult:
+        """Plex answered the uploads but never showed the image selected: retried later."""
+        return WriteResult(
+            scene_id,
+            SceneStatus.PLEX_ERROR,
+            f"Plex accepted the {action.kind} of item {item.target[1]} but did not apply it;"
+            " will try again later",
+            edits=edits,
+            uploads=uploads,
+        )
+
+    def _image_state(
+        self, task: WriteTask, snapshot: PlexItemSnapshot, baseline: Mapping[str, str] | None
+    ) -> PlexItemState:
+        """The item's state; for an item changed in Plex since our last write (`updatedAt`
+        moved) with the images Plex has selected now, one GET each (the `thumb` epoch cannot
+        tell: it equals `updatedAt`, which any edit moves)."""
+        state = snapshot.to_state()
+        urls = self._urls(task.desired)
+        kinds = [kind for kind in IMAGE_FIELDS if urls.get(kind) and task.previous.get(kind)]
+        if not kinds or not moved_since(snapshot, baseline):
+            return state
+        return selected_now(self.client, state, kinds)
+
+    @staticmethod
     def _written(work: list[_ItemWork]) -> tuple[str, ...]:
         """Names of the fields, tag kinds and images the scene's requests changed."""
         names: list[str] = []
@@ -381,10 +420,11 @@ class PlexWriter:
     def _upload(
         self, item: _ItemWork, action: ImageAction, data: bytes, refused: list[StoredRefusal]
     ) -> int:
-        """Upload one image: 1 when sent, 0 when Plex refused it for this item (recorded)."""
+        """Upload one image until Plex shows it selected (`plex.applied`): the uploads sent,
+        negative when it never applied, 0 when Plex refused it for this item (recorded)."""
         rating_key = item.target[1]
         try:
-            self.client.upload_image(rating_key, action.kind, data)
+            return upload_applied(self.client, rating_key, action.kind, data, action.sha1)
         except (PlexBadRequest, PlexAuthError) as exc:
             status = refusal_status(exc)
             if status is None:
@@ -392,7 +432,6 @@ class PlexWriter:
             confirm_refusal(exc, lambda: self.client.fetch_items([rating_key]))
             refused.append(StoredRefusal(rating_key, action.kind, action.sha1, status))
             return 0
-        return 1
 
     # -- images -------------------------------------------------------------------------------
 
@@ -417,7 +456,17 @@ class PlexWriter:
                 continue
             if any(self._stored_sha1(task, item, kind) is None for item in work):
                 return url
+            if not self.preserve_plex_edits and any(
+                self._replaced(task, item, kind) for item in work
+            ):
+                return url  # replaced in Plex behind our back: the bytes go up again
         return None
+
+    @staticmethod
+    def _replaced(task: WriteTask, item: _ItemWork, kind: str) -> bool:
+        selected = getattr(item.state, f"selected_{kind}")
+        stored = task.previous.get(kind)
+        return selected is not None and not (stored and selected.endswith(stored))
 
     def _cover(self, task: WriteTask, work: list[_ItemWork]) -> _Cover:
         url = self._needs_bytes(task, work)

@@ -10,7 +10,14 @@ A scene also reported `stale_sync` (edited since its push) is not reported as dr
 Plex-side drift (`GapDetector.detect_plex_drift`, setting `reconcile_verify_plex`): each
 synced scene's stored field fingerprints against its items' listing fields in the path index
 the run has just refreshed (`ItemSignals.field_fingerprints`). No Plex request either way.
-With `preserve_plex_edits` such gaps are reported, never queued (`report_only`).
+With `preserve_plex_edits` such gaps are reported, never queued (`report_only`). Where a
+post-write baseline exists (plex.baseline, issue 15) the listing is compared with what Plex held
+after our last write, so a value Plex normalised is no drift.
+
+Moved items (issue 15, whenever the index was refreshed): a synced scene with an image whose
+item's listed `updatedAt` moved past the one recorded after our last write is queued as
+Plex-side drift, so the worker looks at its images again (one GET each) and pushes a replaced
+poster again. No Plex request here.
 """
 
 from __future__ import annotations
@@ -21,8 +28,8 @@ from typing import Any
 
 from reconciliation.detector import GAP_PLEX_DRIFT, GAP_STALE_SYNC, GapDetector, GapResult
 from reconciliation.scenes import ScenePager
-from sync_queue.sync_state import SyncStateStore, load_pushed_fingerprints
-from validation.desired import DesiredOptions
+from sync_queue.sync_state import SceneSyncState, SyncStateStore, load_pushed_fingerprints
+from validation.desired import IMAGE_FIELDS, DesiredOptions
 from validation.drift import cover_managed, is_cover_pending
 
 TYPE_CHECKING = False
@@ -53,12 +60,14 @@ class DriftCheck:
         self.covers_missing: set[int] = set()
         self.requests = 0
         self._index: PathIndex | None = None
+        self._moved_index: PathIndex | None = None
         self._store: SyncStateStore | None = None
 
     def use_index(self, index: PathIndex | None) -> bool:
         """Enable Plex-side drift on the refreshed index; True when it will be checked."""
         self._index = index if self.verify_plex else None
-        if self._index is not None and self._store is None:
+        self._moved_index = index
+        if index is not None and self._store is None:
             self._store = SyncStateStore(self.data_dir)
         return self._index is not None
 
@@ -90,6 +99,38 @@ class DriftCheck:
         ]
         if self._index is not None and self._store is not None:
             gaps += self._plex_drift(scenes)
+        if self._moved_index is not None and self._store is not None:
+            seen = {gap.scene_id for gap in gaps} | {gap.scene_id for gap in found}
+            gaps += self._images_moved([s for s in scenes if _id(s) not in seen])
+        return gaps
+
+    def _images_moved(self, scenes: list[dict[str, Any]]) -> list[GapResult]:
+        from plex.baseline import BASE_UPDATED_AT  # plex modules load after plexapi is set up
+
+        assert self._moved_index is not None and self._store is not None
+        ids = [sid for sid in (_id(s) for s in scenes) if sid is not None]
+        states = self._store.get_many(ids)
+        signals = self._moved_index.signals_for(
+            rk for st in states.values() for _, rk in st.targets
+        )
+        by_id = {_id(s): s for s in scenes}
+        gaps: list[GapResult] = []
+        for sid, st in states.items():
+            if not any(kind in st.fingerprints for kind in IMAGE_FIELDS):
+                continue
+            moved = [
+                rk
+                for _, rk in st.targets
+                if rk in signals
+                and BASE_UPDATED_AT in st.baselines.get(rk, {})
+                and signals[rk].updated_at > int(st.baselines[rk][BASE_UPDATED_AT])
+            ]
+            if moved:
+                reason = (
+                    f"Plex item {', '.join(map(str, moved))} changed in Plex since our last"
+                    " write; its images are checked again"
+                )
+                gaps.append(GapResult(sid, GAP_PLEX_DRIFT, by_id[sid], reason))
         return gaps
 
     def _plex_drift(self, scenes: list[dict[str, Any]]) -> list[GapResult]:
@@ -101,7 +142,7 @@ class DriftCheck:
             sid: {rk: signals[rk].field_fingerprints() for _, rk in st.targets if rk in signals}
             for sid, st in states.items()
         }
-        pushed = {sid: st.fingerprints for sid, st in states.items()}
+        pushed = {sid: _expected(st) for sid, st in states.items()}
         return self.detector.detect_plex_drift(scenes, pushed, plex_fields)
 
     def to_enqueue(self, gaps: list[GapResult]) -> list[GapResult]:
@@ -115,3 +156,15 @@ class DriftCheck:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _id(scene: dict[str, Any]) -> int | None:
+    raw = str(scene.get("id", ""))
+    return int(raw) if raw.isdigit() else None
+
+
+def _expected(state: SceneSyncState) -> dict[str, str]:
+    """What Plex should list per pushed field: the post-write baseline of the first item
+    when recorded (what Plex made of our push), else the fingerprint we pushed."""
+    base = state.baselines.get(state.targets[0][1], {}) if state.targets else {}
+    return {name: base.get(name, fp) for name, fp in state.fingerprints.items()}

@@ -4,7 +4,8 @@ Per scene: the Stash `updated_at` that was synced (string and epoch), the Plex i
 (section id, ratingKey), a fingerprint per pushed field and image, the entity ids pushed
 (performer/studio/tag/group, indexed so an entity rename or destroy finds its scenes), the
 fingerprint of the whole desired state pushed (`validation.drift`: what reconciliation's drift
-detection compares), and the wall-clock time of the sync. `load_sync_timestamps` and
+detection compares), the post-write baseline per item (what Plex held right after our last
+write: `plex.baseline`), and the wall-clock time of the sync. `load_sync_timestamps` and
 `load_pushed_fingerprints` stay one cheap SELECT each for reconciliation. Stash2Plex 1.x's
 `sync_timestamps.json` is taken over once by `take_over_legacy_timestamps` (called by the
 upgrade takeover, tasks/takeover.py; read by `read_legacy_timestamps`, at the end), with a
@@ -62,6 +63,8 @@ class SceneSyncState:
     last_synced_at: float = 0.0
     # validation.drift.pushed_fingerprint of the desired state pushed (None: not recorded)
     desired_fingerprint: str | None = None
+    # ratingKey -> post-write baseline of that item (plex.baseline; empty: none recorded)
+    baselines: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
 
 
 def _schema_v1(conn: sqlite3.Connection) -> None:
@@ -96,8 +99,16 @@ def _schema_v3(conn: sqlite3.Connection) -> None:
     )
 
 
-# v4: the refusal memory (issue 15), its own step in sync_queue/refusals.py.
-_MIGRATIONS = (_schema_v1, _schema_v2, _schema_v3, schema_refusals)
+def _schema_baselines(conn: sqlite3.Connection) -> None:
+    # Issue 15 (converge): what Plex held right after our last write, per item, as JSON
+    # {ratingKey: {field: fingerprint, "@locks": ..., "@updatedAt": ...}}. Its own migration
+    # function so other migrations added alongside merge as separate steps.
+    conn.execute("ALTER TABLE scene_state ADD COLUMN baselines TEXT")
+
+
+# v4: the refusal memory (issue 15), its own step in sync_queue/refusals.py; v5: the
+# post-write baselines.
+_MIGRATIONS = (_schema_v1, _schema_v2, _schema_v3, schema_refusals, _schema_baselines)
 
 
 class SyncStateStore:
@@ -143,7 +154,8 @@ class SyncStateStore:
             marks = ",".join("?" * len(chunk))
             for row in self._conn.execute(
                 "SELECT scene_id, updated_at, updated_at_epoch, targets, fingerprints,"
-                f" last_synced_at, desired_fp FROM scene_state WHERE scene_id IN ({marks})",
+                " last_synced_at, desired_fp, baselines"
+                f" FROM scene_state WHERE scene_id IN ({marks})",
                 chunk,
             ):
                 rows[row[0]] = row
@@ -225,7 +237,8 @@ class SyncStateStore:
         with write_txn(self._conn):
             self._conn.executemany(
                 "INSERT OR REPLACE INTO scene_state (scene_id, updated_at, updated_at_epoch,"
-                " targets, fingerprints, last_synced_at, desired_fp) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " targets, fingerprints, last_synced_at, desired_fp, baselines)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             self._conn.executemany(
@@ -342,11 +355,28 @@ def _encode(state: SceneSyncState) -> tuple[object, ...]:
         fingerprints,
         float(state.last_synced_at),
         state.desired_fingerprint,
+        _encode_baselines(state.baselines),
     )
 
 
+def _encode_baselines(baselines: Mapping[int, Mapping[str, str]]) -> str | None:
+    if not baselines:
+        return None
+    return json.dumps({str(int(k)): dict(v) for k, v in baselines.items()}, sort_keys=True)
+
+
+def _decode_baselines(raw: object) -> dict[int, dict[str, str]]:
+    if raw is None:
+        return {}
+    try:
+        data = json.loads(str(raw))
+        return {int(k): {str(n): str(f) for n, f in v.items()} for k, v in data.items()}
+    except (ValueError, AttributeError, TypeError):
+        return {}  # unreadable: no baseline, so the diff compares as before it existed
+
+
 def _decode(row: tuple[object, ...], entities: dict[str, list[int]]) -> SceneSyncState:
-    scene_id, updated_at, epoch, targets, fingerprints, last_synced_at, desired_fp = row
+    scene_id, updated_at, epoch, targets, fingerprints, last_synced_at, desired_fp, base = row
     return SceneSyncState(
         scene_id=int(scene_id),  # type: ignore[call-overload]
         updated_at=None if updated_at is None else str(updated_at),
@@ -356,6 +386,7 @@ def _decode(row: tuple[object, ...], entities: dict[str, list[int]]) -> SceneSyn
         entities={kind: tuple(sorted(ids)) for kind, ids in sorted(entities.items())},
         last_synced_at=float(last_synced_at),  # type: ignore[arg-type]
         desired_fingerprint=None if desired_fp is None else str(desired_fp),
+        baselines=_decode_baselines(base),
     )
 
 

@@ -3,14 +3,18 @@
 Per batch: desired state (`build_desired`; a scene with nothing meaningful is not pushed),
 targets (stored keys, verified by the one multi-fetch the writer needs anyway; else the path
 index, refreshed at most once per run on a miss), scans for files Plex has not indexed yet,
-one `PlexWriter.write` per scene, and every new `SceneSyncState` stored in one transaction
-before the outcomes go back to the worker. Import only after `plex.opener.open_plex` (it
+one `PlexWriter.write` per scene, the written items fetched once more (≤ 100 keys per request)
+for their post-write baselines (`plex.baseline`: what Plex stored, which an edit's empty 200
+cannot tell), and every new `SceneSyncState` stored in one transaction before the outcomes go
+back to the worker. Import only after `plex.opener.open_plex` (it
 prepares plexapi's environment; `worker.services.default_plex_step` does both in order).
+Over 400 lines: the batch's phases share its state; the post-write baselines live apart in
+`worker.converge`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +33,7 @@ from sync_queue.refusals import StoredRefusal
 from sync_queue.sync_state import SceneSyncState
 from validation.desired import DesiredItem, DesiredOptions, Skip, build_desired
 from validation.drift import pushed_fingerprint
+from worker.converge import PendingBaselines, fetch_baselines, kept_baselines
 from worker.outcomes import OutageStreak, Outcome
 from worker.refusal_streak import RefusalStreak
 from worker.step import StepContext
@@ -169,6 +174,7 @@ class PlexSyncStep:
         refreshes = len(self.resolver.reports)
         try:
             self._process(batch, outcomes, states, notes, refusals)
+            states[:] = fetch_baselines(self.writer.fetch, states)
         except PlexWritesRefused as exc:
             # A token that can read but not write: the streak's scenes are not theirs to
             # fail; they are released with the rest, their refusals not remembered.
@@ -233,7 +239,7 @@ class PlexSyncStep:
                 except Exception as exc:  # one scene's trouble (hostile data, a bug) stays its own
                     outcome = outcomes[scene.scene_id] = Outcome.from_error(exc)
                 else:
-                    state = self._state(scene, res, result)
+                    state = self._state(scene, res, result, snapshots)
                     if state is not None:
                         states.append(state)
                     if scene.refused or result.refusals:
@@ -312,6 +318,7 @@ class PlexSyncStep:
             res.targets,
             dict(prev.fingerprints) if prev else {},
             frozenset(prev.targets) if prev else frozenset(),
+            baselines=dict(prev.baselines) if prev else {},
             refused=scene.refused,
         )
 
@@ -383,7 +390,13 @@ class PlexSyncStep:
 
     # -- results ------------------------------------------------------------------------------
 
-    def _state(self, scene: _Scene, res: Resolution, result: WriteResult) -> SceneSyncState | None:
+    def _state(
+        self,
+        scene: _Scene,
+        res: Resolution,
+        result: WriteResult,
+        snapshots: Mapping[int, PlexItemSnapshot] | None = None,
+    ) -> SceneSyncState | None:
         if result.fingerprints is None:
             return None
         prev = scene.previous
@@ -404,7 +417,20 @@ class PlexSyncStep:
             desired_fingerprint=pushed_fingerprint(
                 scene.desired, cover_pending=result.status is SceneStatus.COVER_PENDING
             ),
+            baselines=self._baselines(scene, res, result, snapshots or {}),
         )
+
+    @staticmethod
+    def _baselines(
+        scene: _Scene,
+        res: Resolution,
+        result: WriteResult,
+        snapshots: Mapping[int, PlexItemSnapshot],
+    ) -> dict[int, dict[str, str]]:
+        prev = scene.previous.baselines if scene.previous else {}
+        if result.edits or result.uploads:  # fetched after the batch's writes
+            return PendingBaselines(prev, result.preserved)
+        return kept_baselines(prev, res.targets, snapshots)
 
     def _outcome(self, result: WriteResult) -> Outcome:
         outcome = Outcome(result.status, result.message, written=result.written)

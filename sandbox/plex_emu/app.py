@@ -61,6 +61,8 @@ class PlexEmulator:
     mixed_key_404 = _Forward("modes")
     ignore_sort = _Forward("modes")
     refuse_edits = _Forward("modes")
+    normalise_values = _Forward("modes")
+    unapplied_uploads = _Forward("modes")
     # Server identity shown on `/` and `/identity`.
     platform = _Forward("state")
     platform_version = _Forward("state")

@@ -206,7 +206,27 @@ def apply_plan(state: PlexState, item: PlexItem, plan: EditPlan, *, locks_only: 
         elif not locked and name in item.locked:
             item.locked.discard(name)
             changed = True
+    if state.modes.normalise_values:
+        changed = normalise(item) or changed
     return changed
+
+
+def normalise(item: PlexItem) -> bool:
+    """`normalise_values`: what a Plex that normalises would hold after an edit (plex.md is
+    silent on all three; issue 15 lists them as plausible, docs/sandbox-plex.md).
+
+    The year follows the date (a `year` edit is ignored while a date is set), a `year` lock
+    is never reported, and userRating is rounded to a whole number: Plex's clients rate in
+    half stars, which are whole steps of the 0-10 scale, so that is the coarsest rounding a
+    real server could plausibly apply (and it changes Stash ratings like 85 -> 8.5 -> 9).
+    """
+    before = (item.year, item.user_rating, "year" in item.locked)
+    if item.originally_available_at:
+        item.year = int(item.originally_available_at[:4])
+    if item.user_rating is not None:
+        item.user_rating = float(int(item.user_rating + 0.5))
+    item.locked.discard("year")
+    return before != (item.year, item.user_rating, "year" in item.locked)
 
 
 def _targets(state: PlexState, section: PlexSection, raw_ids: str | None) -> list[PlexItem]:

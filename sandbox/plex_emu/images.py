@@ -80,6 +80,11 @@ def upload(
         existing.data = image.data
     if getattr(item, kind.selected_attr) == image.rating_key and kind.lock in item.locked:
         return 200  # the same image again: nothing changes
+    if state.modes.unapplied_uploads > 0:
+        # An upload Plex stored but did not select (issue 15: plexapi marks its image tests
+        # flaky against real Plex); the item's listed posters show it unselected.
+        state.modes.unapplied_uploads -= 1
+        return 200
     select(state, item, kind, image.rating_key)
     return 200
 

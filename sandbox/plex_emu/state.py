@@ -56,6 +56,10 @@ class PlexModes:
     # status}; an edit PUT touching that name on that item (None: any) answers the status and
     # changes nothing; image uploads use the names `poster` and `art`. See refused_status.
     refuse_edits: dict[tuple[int | None, str | None], int] = field(default_factory=dict)
+    # Plex's value normalisation (issue 15; plex.md is silent, see docs/sandbox-plex.md):
+    # year derived from the date, no `year` lock reported, ratings rounded to whole numbers.
+    normalise_values: bool = False
+    unapplied_uploads: int = 0  # the next N uploads answer 200 but select nothing
 
 
 @dataclass

@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from sync_queue import sync_state
 from sync_queue.inbox import Inbox
 from sync_queue.queuedb import get_queued_scene_ids
 from sync_queue.sync_state import SceneSyncState, SyncStateStore, load_sync_timestamps
@@ -44,6 +46,27 @@ def test_put_get_roundtrip_derives_the_epoch(tmp_path: Path) -> None:
     assert got.fingerprints == {"poster": "h2", "title": "h1"}
     assert got.entities == {"performer": (1, 3), "studio": (9,), "tag": (4, 5)}
     assert got.last_synced_at == T0
+
+
+def test_post_write_baselines_roundtrip_and_a_version_3_file_gains_the_column(
+    tmp_path: Path,
+) -> None:
+    old = tmp_path / "old"
+    old.mkdir()
+    conn = sqlite3.connect(old / "sync_state.db")
+    for step in sync_state._MIGRATIONS[:3]:  # a file written before issue 15
+        step(conn)
+    conn.execute("INSERT INTO scene_state VALUES (7, NULL, 1.0, '[[1, 1007]]', '{}', 1.0, NULL)")
+    conn.execute("PRAGMA user_version = 3")
+    conn.commit()
+    conn.close()
+    with SyncStateStore(old) as store:
+        got = store.get(7)
+        assert got is not None and got.baselines == {}  # none recorded: the diff as before
+        base = {1007: {"title": "h9", "@locks": "title", "@updatedAt": "1700000000"}}
+        store.put(state(7, baselines=base))
+        again = store.get(7)
+    assert again is not None and again.baselines == base
 
 
 def test_put_many_replaces_and_get_many_skips_unknown(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ plexapi reads back; request counts come from the emulator's request log.
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
@@ -296,3 +297,51 @@ def test_cancel_and_stalled_scans(plex_emu: PlexEmulator, plex_client: PlexServe
     assert plex_client.query("/library/sections")[0].attrib["refreshing"] == "0"
     plex_emu.scans_stall = False
     assert plex_emu.run_scans() == 0 and "/media/movies/a.mkv" in plex_emu.library.disk_files
+
+
+# -- issue 15: normalisation and uploads that do not apply -------------------------------------
+
+
+def test_normalising_mode_derives_the_year_drops_its_lock_and_rounds_ratings(
+    plex_emu: PlexEmulator, plex_client: PlexServer
+) -> None:
+    item = _movie(plex_emu)
+    movie = plex_client.fetchItem(item.rating_key)
+    plex_emu.normalise_values = True
+    movie.edit(
+        **{
+            "originallyAvailableAt.value": "2019-04-03",
+            "originallyAvailableAt.locked": 1,
+            "year.value": 1999,  # ignored: the year follows the date
+            "year.locked": 1,  # never reported
+            "userRating.value": 8.5,
+            "userRating.locked": 1,
+        }
+    )
+    movie.reload()
+    locked = {f.name for f in movie.fields if f.locked}
+    assert (movie.year, movie.userRating) == (2019, 9.0)
+    assert "year" not in locked and {"originallyAvailableAt", "userRating"} <= locked
+    plex_emu.normalise_values = False  # the default keeps what was sent
+    movie.edit(**{"year.value": 1999, "year.locked": 1, "userRating.value": 8.5})
+    movie.reload()
+    assert (movie.year, movie.userRating) == (1999, 8.5)
+    assert "year" in {f.name for f in movie.fields if f.locked}
+
+
+def test_an_upload_that_does_not_apply_is_listed_but_not_selected(
+    plex_emu: PlexEmulator, plex_client: PlexServer
+) -> None:
+    item = _movie(plex_emu)
+    movie = plex_client.fetchItem(item.rating_key)
+    data = jpeg_bytes("not applied")
+    sha1 = hashlib.sha1(data).hexdigest()
+    plex_emu.unapplied_uploads = 1
+
+    movie.uploadPoster(filepath=io.BytesIO(data))  # answers 200
+    mine = [p for p in movie.posters() if p.ratingKey == f"upload://posters/{sha1}"]
+    assert [p.selected for p in mine] == [False]
+
+    movie.uploadPoster(filepath=io.BytesIO(data))  # the next one applies
+    mine = [p for p in movie.posters() if p.ratingKey == f"upload://posters/{sha1}"]
+    assert [p.selected for p in mine] == [True]

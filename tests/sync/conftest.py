@@ -37,6 +37,8 @@ EDIT = "PUT /library/sections/{id}/all"
 POSTER = "POST /library/metadata/{rk}/posters"
 ART = "POST /library/metadata/{rk}/arts"
 SCAN = "GET /library/sections/{id}/refresh"
+POSTERS_GET = "GET /library/metadata/{rk}/posters"  # issue 15: an upload checked as applied
+ARTS_GET = "GET /library/metadata/{rk}/arts"
 
 
 @dataclass

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from base.status import SceneStatus
 from sandbox.httpd import Fault
 from sandbox.images import STASH_LOGIN_HTML, jpeg_bytes
-from tests.sync.conftest import ART, EDIT, FETCH, POSTER, SyncWorld
+from tests.sync.conftest import ART, ARTS_GET, EDIT, FETCH, POSTER, POSTERS_GET, SyncWorld
 from tests.sync.helpers import only_item, pick
 
 SCREENSHOT = "image:scene-screenshot"
@@ -42,7 +42,9 @@ def test_placeholder_is_never_uploaded_and_the_real_cover_is_once_it_exists(
 
     sha1 = hashlib.sha1(cover).hexdigest()
     assert done.outcomes[sid].status is SceneStatus.SYNCED
-    assert done.plex == {FETCH: 1, POSTER: 1, ART: 1, EDIT: 1}
+    # Issue 15: each upload is checked applied (one list GET) and the written item is
+    # fetched once more after the writes (its post-write baseline).
+    assert done.plex == {FETCH: 2, POSTER: 1, ART: 1, EDIT: 1, POSTERS_GET: 1, ARTS_GET: 1}
     assert item.selected_poster == f"upload://posters/{sha1}"
     assert item.selected_art == f"upload://arts/{sha1}"
     assert {"thumb", "art"} <= item.locked
@@ -89,5 +91,6 @@ def test_stash_failing_to_serve_the_cover_is_retried_after_the_fields(
 
     again = world.run([sid])
     assert again.outcomes[sid].status is SceneStatus.SYNCED
-    assert again.plex == {FETCH: 1, POSTER: 1, ART: 1, EDIT: 1}  # images and their locks only
+    # images and their locks only; each upload checked applied, then the post-write fetch
+    assert again.plex == {FETCH: 2, POSTER: 1, ART: 1, EDIT: 1, POSTERS_GET: 1, ARTS_GET: 1}
     assert world.sync_state.get(sid).updated_at is not None  # type: ignore[union-attr]

@@ -1,9 +1,11 @@
 """Plex request budgets, term by term, from the Plex emulator's request log (issue 5).
 
-First sync of 1,000 scenes: index pages ≤ 5, item fetches ≤ 1 per 100 items (per claimed
-batch: ⌈items/100⌉), ≤ 1 edit per changed item (a split only above 8 KiB), ≤ 1 upload per
-changed image. Unchanged re-sync of the same 1,000: ≤ 25 requests in all. One edit of a
-previously synced scene in a 50,000-item library: ≤ 3 requests.
+First sync of 1,000 scenes: index pages ≤ 5, item fetches ≤ 1 per 100 items before the writes
+and ≤ 1 per 100 written items after them (issue 15's post-write baselines), ≤ 1 edit per changed
+item (a split only above 8 KiB), ≤ 1 upload per changed image and one posters/arts GET per
+upload (issue 15: the upload counts only when Plex shows it applied). Unchanged re-sync of the
+same 1,000: ≤ 25 requests in all. One edit of a previously synced scene in a 50,000-item
+library: ≤ 4 requests (the fetch, the edit, the post-write fetch).
 """
 
 from __future__ import annotations
@@ -14,7 +16,18 @@ from collections.abc import Callable
 
 from base.status import SceneStatus
 from demo.check import check_library
-from tests.sync.conftest import ART, EDIT, FETCH, LISTING, POSTER, SCAN, SECTIONS, SyncWorld
+from tests.sync.conftest import (
+    ART,
+    ARTS_GET,
+    EDIT,
+    FETCH,
+    LISTING,
+    POSTER,
+    POSTERS_GET,
+    SCAN,
+    SECTIONS,
+    SyncWorld,
+)
 from tests.sync.helpers import only_item, pick, update_scene
 from worker.services import DEFAULT_BATCH_SIZE
 
@@ -44,10 +57,15 @@ def test_first_sync_and_unchanged_resync_of_1000_scenes(
     plex = first.plex
     # Index: one sections request and the paged listings (2 sections, pages of 2,000).
     assert plex[SECTIONS] + plex[LISTING] <= 5
-    # Item fetches: ⌈items/100⌉ per batch, so at most one extra per batch boundary overall.
-    items = sum(first.batch_keys)
-    assert plex[FETCH] == sum(math.ceil(k / 100) for k in first.batch_keys)
-    assert plex[FETCH] <= math.ceil(items / 100) + len(first.batch_keys) - 1
+    # Item fetches: per batch ⌈items/100⌉ before the writes and ⌈written items/100⌉ after
+    # them (issue 15: the post-write baselines). `batch_keys` counts the keys of both, and
+    # ⌈a/100⌉ + ⌈b/100⌉ ≤ ⌈(a+b)/100⌉ + 1; every batch of a first sync writes something.
+    sizes = [
+        len(r.path.rsplit("/", 1)[1].split(",")) for r in world.plex.log.records if r.route == FETCH
+    ]
+    assert max(sizes) <= 100
+    assert 2 * len(first.batch_keys) <= plex[FETCH]
+    assert plex[FETCH] <= sum(math.ceil(k / 100) + 1 for k in first.batch_keys)
     # Edits: one per changed item; more only for a scene whose edit exceeds 8 KiB.
     edits = _edits_per_item(world)
     big = {rk for sid in truth.heavy | truth.long_details for _, rk in truth.scenes[sid].targets}
@@ -58,9 +76,11 @@ def test_first_sync_and_unchanged_resync_of_1000_scenes(
     for route in (POSTER, ART):
         uploads = _uploads_per_item(world, route)
         assert max(uploads.values()) == 1 and set(uploads) <= set(edits)
+    # One posters/arts list per upload: the check that Plex applied it (issue 15).
+    assert plex[POSTERS_GET] == plex[POSTER] and plex[ARTS_GET] == plex[ART]
     # Scans: one per distinct not-scanned folder, nothing else.
     assert plex[SCAN] == len(world.plex.scan_events) <= len(truth.not_scanned)
-    expected = {SECTIONS, LISTING, FETCH, EDIT, POSTER, ART, SCAN}
+    expected = {SECTIONS, LISTING, FETCH, EDIT, POSTER, ART, SCAN, POSTERS_GET, ARTS_GET}
     assert set(plex) <= expected
     assert check_library(world.generated, world.plex.library).problems == []
 
@@ -88,5 +108,6 @@ def test_one_edit_of_a_synced_scene_in_a_50000_item_library(
 
     assert run.outcomes[sid].status is SceneStatus.SYNCED
     assert only_item(world, sid).title == "A new title typed in Stash"
-    assert sum(run.plex.values()) <= 3, run.plex
-    assert run.plex == {FETCH: 1, EDIT: 1}
+    # Issue 15 added the post-write fetch of the written item (its baseline): 2 fetches.
+    assert sum(run.plex.values()) <= 4, run.plex
+    assert run.plex == {FETCH: 2, EDIT: 1}

@@ -31,8 +31,9 @@ def test_a_removed_tag_leaves_plex(make_world: Callable[..., SyncWorld], tag_mod
     assert run.outcomes[sid].status is SceneStatus.SYNCED
     assert {g.casefold() for g in item.tags["genre"]} == {n.casefold() for n in names[1:]}
     assert "genre" in item.locked
-    # A changed scene: one fetch, one edit, the cover re-checked (same bytes: no upload).
-    assert run.plex == {FETCH: 1, EDIT: 1}
+    # A changed scene: one fetch, one edit, the cover re-checked (same bytes: no upload), and
+    # the post-write fetch of the written item (issue 15: its baseline).
+    assert run.plex == {FETCH: 2, EDIT: 1}
 
 
 def test_every_written_field_and_image_is_locked(make_world: Callable[..., SyncWorld]) -> None:
@@ -64,7 +65,8 @@ def test_a_synced_item_that_lost_its_locks_is_locked_again(
 
     assert run.outcomes[sid].status is SceneStatus.SYNCED
     assert {"title", "thumb", "art"} <= item.locked
-    assert run.plex == {FETCH: 1, EDIT: 1}  # lock-only edit, no upload
+    # lock-only edit, no upload; then the post-write fetch (issue 15: the item's baseline)
+    assert run.plex == {FETCH: 2, EDIT: 1}
 
 
 def test_preserve_plex_edits_keeps_a_hand_edit_and_default_overwrites_it(
