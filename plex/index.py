@@ -138,24 +138,25 @@ class PathIndex:
         """Parts with this Plex-form path, keyed under each indexed section's own style."""
         if len(self._styles()) == 1:
             return self._store.by_key(path_key(path, self._styles()[0]))
-        found: dict[tuple[int, int, str], IndexEntry] = {}
-        for style in self._styles():
-            for entry in self._store.by_key(path_key(path, style)):
-                found[(entry.section_id, entry.rating_key, entry.file)] = entry
-        return list(found.values())
+        return self._in_every_style(self._store.by_key, path_key, path)
 
     def by_basename(self, path: str) -> list[IndexEntry]:
-        found: dict[tuple[int, int, str], IndexEntry] = {}
-        for style in self._styles():
-            for entry in self._store.by_basename(basename_key(path, style)):
-                found[(entry.section_id, entry.rating_key, entry.file)] = entry
-        return list(found.values())
+        return self._in_every_style(self._store.by_basename, basename_key, path)
 
     def optimized_by_path(self, path: str) -> list[IndexEntry]:
         """Parts of Plex's optimized versions with this Plex-form path (`copy_of` set)."""
+        return self._in_every_style(self._store.optimized_by_key, path_key, path)
+
+    def _in_every_style(
+        self,
+        lookup: Callable[[str], list[IndexEntry]],
+        keyer: Callable[[str, PathStyle], str],
+        path: str,
+    ) -> list[IndexEntry]:
+        """`lookup` of `path` keyed under each indexed section's style, each part once."""
         found: dict[tuple[int, int, str], IndexEntry] = {}
         for style in self._styles():
-            for entry in self._store.optimized_by_key(path_key(path, style)):
+            for entry in lookup(keyer(path, style)):
                 found[(entry.section_id, entry.rating_key, entry.file)] = entry
         return list(found.values())
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from base.about import PLUGIN_DESCRIPTION, PLUGIN_NAME, PLUGIN_URL, __version__
 from plugin.dispatch import hook_routes, task_routes
+from runtime.plugin_id import ENTRY_SCRIPT
 from validation.settings_table import SETTINGS, default_text, manifest_description
 
 __all__ = [
@@ -27,7 +28,6 @@ __all__ = [
 ]
 
 MANIFEST_NAME = "Stash2Plex.yml"
-ENTRY_SCRIPT = "Stash2Plex.py"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 README_FILES = ("README.md",)
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from runtime.plugin_id import ENTRY_SCRIPT
 from sandbox.secrets import note_files, note_output, register
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-ENTRY_SCRIPT = "Stash2Plex.py"
 MANIFEST_FILE = "Stash2Plex.yml"
 PLUGIN_ID = "Stash2Plex"
 
