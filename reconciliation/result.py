@@ -8,10 +8,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reconciliation.detector import GapResult, first_file_path
+from reconciliation.detector import (
+    GAP_DRIFT,
+    GAP_EMPTY_METADATA,
+    GAP_MISSING,
+    GAP_PLEX_DRIFT,
+    GAP_STALE_SYNC,
+    GapResult,
+    first_file_path,
+)
 
-__all__ = ["MAX_KEPT_GAPS", "GapDetectionResult"]
+__all__ = ["GAP_WORDS", "MAX_KEPT_GAPS", "GapDetectionResult"]
 
+# The log line names gap types in words; the output keeps SPEC §3's names (`gaps_by_type`).
+GAP_WORDS = {
+    GAP_EMPTY_METADATA: "empty in Plex",
+    GAP_STALE_SYNC: "edited in Stash since the last sync",
+    GAP_MISSING: "not in Plex yet",
+    GAP_DRIFT: "names changed in Stash without a scene edit",
+    GAP_PLEX_DRIFT: "edited in Plex",
+}
 MAX_KEPT_GAPS = 200  # gaps kept with their reasons (preview); the counts cover every gap
 
 
@@ -128,7 +144,9 @@ class GapDetectionResult:
 
     def summary_lines(self) -> list[str]:
         """A few log lines: counts by type, what was enqueued or skipped, errors."""
-        kinds = ", ".join(f"{name} {count}" for name, count in self.by_type.items())
+        kinds = ", ".join(
+            f"{GAP_WORDS.get(name, name)} {count}" for name, count in self.by_type.items()
+        )
         action = (
             f"{self.to_enqueue_count} scene(s) would be queued (preview: nothing queued)"
             if self.dry_run
