@@ -286,6 +286,12 @@ class PlexClient:
         response = self._request("GET", path, label=label, **kwargs)
         return self._xml(response, f"GET {label or path.split('?', 1)[0]}")
 
+    def read_xml(
+        self, path: str, *, label: str, headers: dict[str, str] | None = None
+    ) -> ET.Element:
+        """One counted GET of `path` (query included), parsed; `label` names it in errors."""
+        return self._get_xml(path, label=label, headers=headers)
+
     # -- server -------------------------------------------------------------------------------
 
     def identity(self) -> ServerIdentity:

@@ -44,6 +44,7 @@ __all__ = [
     "encode_edit",
     "normalize_plex_value",
     "plan_images",
+    "preserved_fields",
     "wire_length",
 ]
 
@@ -127,7 +128,7 @@ def diff_item(
     state: PlexItemState,
     desired: DesiredItem,
     previous: Mapping[str, str] | None = None,
-    preserve_plex_edits: bool = False,
+    preserve_plex_edits: bool | frozenset[str] = False,
     baseline: Mapping[str, str] | None = None,
 ) -> EditPlan:
     """The `EditPlan` bringing `state` to `desired` (see module docstring for the rules).
@@ -159,7 +160,7 @@ def diff_item(
         # An emptied Plex field is not a hand edit: agent refreshes wipe fields, and refilling
         # them is what the empty_metadata reconciliation is for (skip_* turns a field off).
         hand_edited = (
-            preserve_plex_edits
+            _preserves(preserve_plex_edits, name)
             and stored is not None
             and canonical(have) is not None
             and fingerprint_value(have) != (stored if base is None else base)
@@ -197,6 +198,19 @@ def diff_item(
         preserved=tuple(preserved),
         new_fingerprints=new_fps,
     )
+
+
+def preserved_fields(preserve_plex_edits: bool, pull_ratings: bool) -> bool | frozenset[str]:
+    """What `preserve_plex_edits` keeps: every field, or, with `pull_ratings`, every field but
+    the rating (issue 18: a rating changed in Plex is pulled into Stash, never a hand edit, and
+    when Stash's changed too, Stash's goes back to Plex). Truthy exactly when it keeps any."""
+    if not preserve_plex_edits or not pull_ratings:
+        return preserve_plex_edits
+    return frozenset(name for name in RULES if name != "userRating")
+
+
+def _preserves(preserve: bool | frozenset[str], name: str) -> bool:
+    return name in preserve if isinstance(preserve, frozenset) else bool(preserve)
 
 
 def _converged(want: FieldValue, have: FieldValue, stored: str | None, base: str | None) -> bool:

@@ -64,6 +64,7 @@ SCHEDULE_AWARE_MODES = frozenset(
         "process_queue",
         "sync_all",
         "sync_recent",
+        "pull_activity",
         "status",
         "reconcile_all",
         "reconcile_recent",
@@ -135,6 +136,14 @@ ROUTES: tuple[Route, ...] = (
         "tasks.sync:sync_recent",
         "Sync Recent Scenes (24 h)",
         "Queues the scenes updated in the last 24 hours and pushes them to Plex.",
+    ),
+    Route(
+        TASK,
+        "pull_activity",
+        "tasks.pull:pull_activity",
+        "Pull Plex Activity",
+        "Brings plays, resume points (pull_plays) and ratings (pull_ratings) from Plex into "
+        "Stash now; Process Queue also does it at its start while a setting is on.",
     ),
     Route(
         TASK,

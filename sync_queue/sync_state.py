@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 from base.timestamps import parse_rfc3339
 from sync_queue.db import JOURNAL_AUTO, open_database, write_txn
+from sync_queue.plex_activity import PlexActivityStore
+from sync_queue.plex_activity import create_tables as create_activity_tables
 from sync_queue.refusals import (
     StoredRefusal,
     forget_refusals,
@@ -106,9 +108,21 @@ def _schema_baselines(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE scene_state ADD COLUMN baselines TEXT")
 
 
+def _schema_plex_activity(conn: sqlite3.Connection) -> None:
+    # Issue 18: views read from Plex's history and the pull's marks (sync_queue.plex_activity).
+    create_activity_tables(conn)
+
+
 # v4: the refusal memory (issue 15), its own step in sync_queue/refusals.py; v5: the
-# post-write baselines.
-_MIGRATIONS = (_schema_v1, _schema_v2, _schema_v3, schema_refusals, _schema_baselines)
+# post-write baselines; then the Plex activity tables (issue 18).
+_MIGRATIONS = (
+    _schema_v1,
+    _schema_v2,
+    _schema_v3,
+    schema_refusals,
+    _schema_baselines,
+    _schema_plex_activity,
+)
 
 
 class SyncStateStore:
@@ -265,6 +279,17 @@ class SyncStateStore:
             self._conn.executemany("DELETE FROM scene_entity WHERE scene_id = ?", keys)
             self._conn.executemany("DELETE FROM not_in_plex WHERE scene_id = ?", keys)
             return max(cur.rowcount, 0)
+
+    def synced_items(self) -> list[tuple[int, int, int]]:
+        """(scene id, section id, ratingKey) of every stored target (the activity pull)."""
+        found: list[tuple[int, int, int]] = []
+        for scene_id, targets in self._conn.execute("SELECT scene_id, targets FROM scene_state"):
+            found += [(int(scene_id), int(s), int(k)) for s, k in json.loads(str(targets))]
+        return found
+
+    def plex_activity(self) -> PlexActivityStore:
+        """The Plex activity tables of this file (issue 18), on this store's connection."""
+        return PlexActivityStore(self._conn)
 
     # --- edits Plex refused (sync_queue.refusals) ---------------------------------------------
 

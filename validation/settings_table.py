@@ -296,6 +296,29 @@ SETTINGS: tuple[Setting, ...] = (
         "still shows the folder prefixes to type).",
     ),
     Setting(
+        "pull_plays",
+        "BOOLEAN",
+        False,
+        "Pull plays from Plex",
+        "Plays and resume points of the configured Plex accounts become Stash plays and "
+        "resume points of the synced scenes (Pull Plex Activity, and every Process Queue run).",
+    ),
+    Setting(
+        "pull_ratings",
+        "BOOLEAN",
+        False,
+        "Pull ratings from Plex",
+        "A rating set in Plex becomes the scene's rating in Stash; when both sides changed, "
+        "Stash's rating wins and goes back to Plex.",
+    ),
+    Setting(
+        "plex_accounts",
+        "STRING",
+        "",
+        "Plex accounts whose plays count",
+        "Comma-separated Plex account ids or names; empty means the server owner.",
+    ),
+    Setting(
         "debug_logging",
         "BOOLEAN",
         False,

@@ -47,6 +47,7 @@ from worker import outcomes as oc
 from worker.catchup import ask_after_others, queue_changes, take_after_others
 from worker.expand import EntityExpander, is_entity_kind
 from worker.handover import FINISHING, RUNNING, acquire, write_phase
+from worker.pull import pull_for_run, wants_pull
 from worker.services import WorkerServices
 from worker.step import PlexStep, StepContext
 from worker.summary import (
@@ -153,6 +154,7 @@ class WorkerRun:
         if self.config.paused:
             self._stop(STOP_PAUSED, "the 'paused' setting is on: work is recorded, not pushed")
             return
+        self.pull()
         self.catch_up()
         while self.summary.stopped == STOP_DONE:
             if not self._has_due() and not self._final_look():
@@ -224,6 +226,12 @@ class WorkerRun:
         return summary.as_output()
 
     # --- moving work in -------------------------------------------------------------------
+
+    def pull(self) -> None:
+        """Plex → Stash activity while a pull setting is on (worker/pull.py)."""
+        if wants_pull(self.config, self.summary.task) and (step := self._ensure_step()):
+            report = pull_for_run(self, step)
+            self.summary.pull = report.as_dict() if report is not None else {}
 
     def catch_up(self) -> None:
         """Queue the scenes changed without a hook since the last look (worker/catchup.py).

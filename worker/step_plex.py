@@ -21,6 +21,7 @@ from typing import Any
 from base.errors import ConfigError, PlexAuthError, PlexError, PlexServerDown
 from base.status import SceneStatus
 from plex.client import PlexClient
+from plex.diff import preserved_fields
 from plex.errors import PlexWritesRefused
 from plex.index import PathIndex
 from plex.items import PlexItemSnapshot
@@ -461,7 +462,9 @@ def build_plex_step(ctx: StepContext, client: PlexClient) -> PlexSyncStep:
         stash=stash_lookup(ctx.stash),
     )
     writer = PlexWriter(
-        client, ctx.stash.fetch_image, preserve_plex_edits=config.preserve_plex_edits
+        client,
+        ctx.stash.fetch_image,
+        preserve_plex_edits=preserved_fields(config.preserve_plex_edits, config.pull_ratings),
     )
     return PlexSyncStep(
         client,

@@ -118,6 +118,7 @@ class RunSummary:
     caught_up: int = 0  # queued by the catch-up (changes that fired no hook)
     caught_up_synced: int = 0  # of those, scenes written to Plex
     catch_up_requests: int = 0  # findScenes pages the catch-up read
+    pull: dict[str, object] = field(default_factory=dict)  # the Plex activity pull's report
     after_others_run: bool = False  # asked for by a run that saw other jobs waiting
     after_others: str = ""  # what asking for one more run after other jobs did
     resumed: int = 0  # in flight when an earlier worker died, put back

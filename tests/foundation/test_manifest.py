@@ -152,9 +152,6 @@ ADDED_AFTER_SPEC = {"reconcile_verify_plex": ("BOOLEAN", False)}
 # Settings SPEC §5 lists for capabilities whose issues are still open, by issue number. Each
 # leaves this list when its issue adds it (the test fails while it is listed and present).
 NOT_BUILT_YET = {
-    "pull_plays": 18,
-    "pull_ratings": 18,
-    "plex_accounts": 18,
     "skip_collection_details": 19,
     "plex_parallel_writes": 20,
 }
