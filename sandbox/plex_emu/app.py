@@ -13,6 +13,7 @@ from typing import Any
 from sandbox.httpd import Knobs, LoopbackServer, RequestLog
 from sandbox.model import PlexItem, PlexLibrary, PlexSection
 from sandbox.plex_emu import scans
+from sandbox.plex_emu.activity import activity_of
 from sandbox.plex_emu.routes import PlexApp
 from sandbox.plex_emu.state import PlexModes, PlexState, ScanEvent, ScanRequest
 from sandbox.secrets import distinctive, register
@@ -87,6 +88,7 @@ class PlexEmulator:
         token = token or distinctive("PlexToken")
         register(token, *read_only_tokens)  # the suite's leak guard looks for these
         self.app = PlexApp(self.state, token, set(read_only_tokens))
+        self.activity = activity_of(self.state)  # tests watch and rate through it
         self._revoked = ""
         self.server = LoopbackServer(self.app, port=port)
         self.knobs: Knobs = self.server.knobs

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from sandbox.httpd import Request
 from sandbox.model import PlexItem, PlexSection
+from sandbox.plex_emu import activity
 from sandbox.plex_emu.render import (
     IDENTIFIER,
     MEDIA_TAG_PREFIX,
@@ -104,6 +105,7 @@ def _filtered_keys(state: PlexState, section: PlexSection, request: Request) -> 
         needle = title.casefold()
         items = state.library.items
         keys = [k for k in keys if needle in items[k].title.casefold()]
+    keys = activity.filter_keys(state, keys, request)
     sort = request.param("sort")
     if sort and not state.modes.ignore_sort:
         keys = _sorted(state, keys, sort)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from sandbox.model import PLEX_TAG_ELEMENTS, PlexImage, PlexItem, PlexSection
+from sandbox.plex_emu import activity
 from sandbox.plex_emu.state import PlexState, section_uuid
 
 XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -208,7 +209,7 @@ def render_video(
             if url:
                 alt = esc(item.title)
                 children.append(f'<Image alt="{alt}" type="{kind}" url="{esc(url)}" />\n')
-    pairs = video_pairs(item, section, opts.full)
+    pairs = video_pairs(item, section, opts.full) + activity.watch_pairs(state, item.rating_key)
     if opts.exclude_fields:
         pairs = [p for p in pairs if p[0] not in opts.exclude_fields]
     return element("Video", pairs, children)

@@ -14,7 +14,7 @@ from functools import partial
 
 from sandbox.httpd import Request, Response
 from sandbox.model import PlexItem, PlexSection
-from sandbox.plex_emu import images, listing, render, scans
+from sandbox.plex_emu import activity_routes, images, listing, render, scans
 from sandbox.plex_emu.edits import EditError, agent_refresh, section_edit
 from sandbox.plex_emu.state import PlexState, refused_status
 
@@ -75,6 +75,7 @@ class PlexApp:
                 ("GET /library/metadata/{rk}/thumb/{ts}", partial(self._image, kind="thumb")),
                 ("GET /library/metadata/{rk}/art/{ts}", partial(self._image, kind="art")),
                 ("GET /library/metadata/{rk}/file", self._file),
+                *activity_routes.routes(state),
             ]
         ]
 

@@ -105,6 +105,7 @@ class PlexState:
     scan_events: list[ScanEvent] = field(default_factory=list)
     missing_files: set[str] = field(default_factory=set)  # item files deleted from disk
     updated_at: int = 0  # server-level updatedAt
+    activity: object = None  # sandbox.plex_emu.activity.Activity, made on first use
 
     def now(self) -> int:
         return int(self.clock())

@@ -31,7 +31,13 @@ from graphql import (
     validate,
 )
 
-from sandbox.stash_emu import entity_mutations, library_jobs, queries, scene_mutations
+from sandbox.stash_emu import (
+    entity_mutations,
+    library_jobs,
+    play_mutations,
+    queries,
+    scene_mutations,
+)
 from sandbox.stash_emu.releases import LATEST, release_document
 from sandbox.stash_emu.resolving import Precompleted
 from sandbox.stash_emu.state import RequestContext
@@ -73,6 +79,7 @@ def load_schema(release: str = LATEST) -> GraphQLSchema:
         **scene_mutations.RESOLVERS,
         **entity_mutations.RESOLVERS,
         **library_jobs.RESOLVERS,
+        **play_mutations.RESOLVERS,
     }
     for name, fn in resolvers.items():
         if name in mutation.fields:  # older releases lack some (groupUpdate before v0.27)

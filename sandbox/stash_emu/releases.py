@@ -84,6 +84,8 @@ CHANGES: tuple[Change, ...] = (
     Change(_V025, "Mutation.runPluginTask(args_map)"),
     Change(_V025, "Scene.play_history"),
     Change(_V025, "Scene.o_history"),
+    Change(_V025, "HistoryMutationResult"),
+    Change(_V025, "Mutation.sceneAddPlay"),
     # v0.25 (stash-schemas/v0.25.1/types/job.graphql, studio.graphql, tag.graphql)
     Change(_V026, "JobStatus.FAILED"),
     Change(_V026, "Job.error"),

@@ -105,6 +105,10 @@ def _created(kind: str) -> Getter:
     return get
 
 
+def _fmt_or_none(rc: RenderContext, when: Any) -> str | None:
+    return None if when is None else rc.fmt(when)
+
+
 def _updated(obj: Any, rc: RenderContext) -> str | None:
     return rc.fmt(obj.updated_at or DEFAULT_TIME)
 
@@ -137,11 +141,17 @@ SCENE: Table = {
     "interactive_speed": (_const(None), None),
     "created_at": (lambda s, rc: rc.fmt(s.created_at), None),
     "updated_at": (lambda s, rc: rc.fmt(s.updated_at), None),
-    "last_played_at": (_const(None), None),
+    "last_played_at": (
+        lambda s, rc: _fmt_or_none(rc, rc.extras.get("scene", s.id, "last_played_at")),
+        None,
+    ),
     "resume_time": (_extra("scene", "resume_time", 0.0), None),
     "play_duration": (_extra("scene", "play_duration", 0.0), None),
     "play_count": (_extra("scene", "play_count", 0), None),
-    "play_history": (_const([]), None),
+    "play_history": (
+        lambda s, rc: [rc.fmt(t) for t in rc.extras.get("scene", s.id, "play_history", []) or []],
+        None,
+    ),
     "o_history": (_const([]), None),
     "files": (lambda s, rc: [(f, s) for f in s.files], "VideoFile"),
     "paths": (lambda s, rc: s, "ScenePathsType"),

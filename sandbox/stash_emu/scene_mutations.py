@@ -17,6 +17,7 @@ from typing import Any
 
 from sandbox.model import StashScene
 from sandbox.stash_emu.hooks import fire, full_input, sent_fields
+from sandbox.stash_emu.play_mutations import set_play_count
 from sandbox.stash_emu.resolving import context, parse_id, parse_ids, projected
 from sandbox.stash_emu.state import State
 from sandbox.stash_emu.values import oshash
@@ -80,6 +81,8 @@ def apply_update(state: State, scene: StashScene, inp: dict[str, Any]) -> None:
         scene.date = check_date(inp["date"])
     if "rating100" in inp:
         scene.rating100 = inp["rating100"]
+    if "play_count" in inp:
+        set_play_count(state, scene.id, inp["play_count"])
     if inp.get("organized") is not None:
         scene.organized = bool(inp["organized"])
     if "urls" in inp:
