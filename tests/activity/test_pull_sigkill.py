@@ -46,9 +46,11 @@ def test_sigkill_during_a_pull_adds_each_play_once(world: EntityWorld) -> None:
         before = world.stash.log.count(ADD_PLAY)
         running = world.sandbox.harness.start({"mode": "pull_activity"})
         if after_plays:
+            target = before + after_plays
             wait_for(
-                lambda n=after_plays: world.stash.log.count(ADD_PLAY) >= before + n
-                or not running.is_running(),
+                lambda r=running, t=target: (
+                    world.stash.log.count(ADD_PLAY) >= t or not r.is_running()
+                ),
                 step=0.001,
             )
         else:
