@@ -30,6 +30,7 @@ def collect_status(ctx: Context) -> dict[str, object]:
         "data_dir": str(ctx.data_dir),
     }
     _add_queue(ctx, status)
+    _add_activity(ctx, status)
     try:
         resolved = ctx.resolved_settings()
     except Stash2PlexError as exc:
@@ -64,6 +65,25 @@ def _add_queue(ctx: Context, status: dict[str, object]) -> None:
             f"the queue cannot be read right now ({exc}); try again once the running task "
             "has finished"
         )
+
+
+def _add_activity(ctx: Context, status: dict[str, object]) -> None:
+    """When the last Plex activity pull ran and what it brought (issue 18)."""
+    import sqlite3
+
+    from worker.pull_report import last_pull
+
+    try:
+        status["plex_activity"] = last_pull(ctx.ensure_data_dir())
+    except (sqlite3.Error, OSError):
+        status["plex_activity"] = None  # the queue's own line already says it cannot be read
+
+
+def _activity_lines(status: dict[str, object]) -> list[tuple[str, str]]:
+    from worker.pull_report import status_line
+
+    report = status.get("plex_activity")
+    return [("info", status_line(report if isinstance(report, dict) else None))]
 
 
 def _add_reconciliation(ctx: Context, status: dict[str, object], settings: object) -> None:
@@ -131,7 +151,7 @@ def _summary_lines(status: dict[str, object]) -> list[tuple[str, str]]:
     if isinstance(settings, dict):
         shown = [f"{k}={v!r}" for k, v in settings.items()]
         lines += [("info", text) for text in voice.wrap("Settings: ", shown)]
-    return lines + _queue_lines(status) + _reconciliation_lines(status)
+    return lines + _queue_lines(status) + _activity_lines(status) + _reconciliation_lines(status)
 
 
 def run_status(ctx: Context) -> dict[str, object]:

@@ -10,7 +10,7 @@ at the start of every worker run while `pull_plays` or `pull_ratings` is on.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from base.timestamps import parse_rfc3339
@@ -28,6 +28,7 @@ from sync_queue.plex_activity import HISTORY_MARK, RATED_MARK, PlexActivityStore
 from sync_queue.sync_state import SceneSyncState, SyncStateStore
 from validation.desired import rating_from_rating100
 from validation.fingerprint import fingerprint_value
+from worker.pull_report import PULL_TASK, PullReport
 
 __all__ = [
     "PULL_TASK",
@@ -37,59 +38,6 @@ __all__ = [
     "pull_for_run",
     "wants_pull",
 ]
-
-NAMED = 5  # scenes named in a pull's summary line
-
-
-@dataclass
-class PullReport:
-    """What one pull did (the run summary, View Status and `last_pull`)."""
-
-    at: float = 0.0
-    new_views: int = 0
-    plays_added: int = 0
-    play_scenes: list[str] = field(default_factory=list)
-    resume_set: int = 0
-    resume_cleared: int = 0
-    resume_scenes: list[str] = field(default_factory=list)
-    ratings_pulled: int = 0
-    rating_scenes: list[str] = field(default_factory=list)
-    stash_wins: list[str] = field(default_factory=list)
-    plex_requests: int = 0
-    stash_writes: int = 0
-    unknown_accounts: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "at": self.at,
-            "new_views": self.new_views,
-            "plays_added": self.plays_added,
-            "resume_set": self.resume_set,
-            "resume_cleared": self.resume_cleared,
-            "ratings_pulled": self.ratings_pulled,
-            "stash_wins": len(self.stash_wins),
-            "plex_requests": self.plex_requests,
-            "stash_writes": self.stash_writes,
-            "scenes": sorted(set(self.play_scenes + self.resume_scenes + self.rating_scenes))[
-                :NAMED
-            ],
-        }
-
-    def line(self) -> str:
-        """One summary line; scenes named when there are few."""
-        parts = [
-            f"{voice.plural(self.plays_added, 'play')} added",
-            f"{voice.plural(self.resume_set, 'resume point')} set"
-            + (f", {self.resume_cleared} cleared" if self.resume_cleared else ""),
-            f"{voice.plural(self.ratings_pulled, 'rating')} taken from Plex",
-        ]
-        scenes = list(dict.fromkeys(self.play_scenes + self.resume_scenes + self.rating_scenes))
-        named = ""
-        if scenes and len(scenes) <= NAMED:
-            named = f" (scenes {voice.scene_refs(scenes, 150)})"
-        elif scenes:
-            named = f" ({voice.plural(len(scenes), 'scene')})"
-        return voice.line(f"Pull Plex Activity: {', '.join(parts)}{named}")
 
 
 def parse_accounts(text: str, names: Callable[[], Mapping[str, int]]) -> tuple[set[int], list[str]]:
@@ -355,9 +303,6 @@ def _after_rating(state: SceneSyncState, before: object, after: object) -> Scene
     if synced is None or seen is None or synced != seen:
         return state
     return replace(state, updated_at=after, updated_at_epoch=None)
-
-
-PULL_TASK = "Pull Plex Activity"
 
 
 def wants_pull(config: Any, task: str) -> bool:

@@ -95,6 +95,12 @@ def test_pull_brings_plays_resume_and_ratings_once(world: EntityWorld) -> None:
     assert world.plex.item(rk[s5]).user_rating == 9.0  # ... and Plex gets it back
     assert _scene(world, s6)["play_count"] == 0  # an account not configured
     assert _scene(world, s7)["play_count"] == 0
+    # The run's line names the few scenes; View Status tells when and what.
+    said = "\n".join(first.messages())
+    assert "Pull Plex Activity: 3 plays added, 1 resume point set" in said
+    assert f"{s1} " in said.split("Pull Plex Activity: 3 plays added")[1]
+    status = "\n".join(world.run_task("status").messages())
+    assert "Plex activity: last pulled" in status and "3 plays, 1 resume point set" in status
 
     # Repeats add nothing and write nothing to Plex; the catch-up finds no work in our own
     # rating write (its hook's inbox row is processed: no Plex write either).
