@@ -82,8 +82,15 @@ def test_pull_brings_plays_resume_and_ratings_once(world: EntityWorld) -> None:
         store.forget(s7)
     activity.watch_once(rk[s7], at=t0 + 60)
 
+    world.plex.log.clear()
     first = world.run_task("pull_activity")
     assert first.exit_code == 0, first.messages()[-5:]
+    # Our rating write moved the scene's updated_at: the catch-up right after the pull must
+    # not take it for a change made in Stash.
+    assert first.output["caught_up"] == 0, first.output
+    # Plex writes: only Stash's rating going back to the fifth item (the fourth scene's own
+    # hook, processed in the same run, finds its item converged).
+    assert world.written() == {rk[s5]}
     pulled = first.output["pull"]
     assert pulled["plays_added"] == 3 and pulled["ratings_pulled"] == 1, pulled
     assert _epochs(_scene(world, s1)["play_history"]) == [t0 + 10, t0 + 20]
