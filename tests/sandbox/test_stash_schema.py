@@ -51,6 +51,7 @@ DICT_TYPES = {
     "FindStudiosResultType",
     "FindTagsResultType",
     "FindGroupsResultType",
+    "HistoryMutationResult",  # sceneAddPlay answers a plain dict (play_mutations.py)
 }
 # Inputs Stash marshals member by member into hookContext.input.
 HOOK_INPUTS = [
