@@ -129,8 +129,8 @@ def render_section(numbers: dict[str, object]) -> str:
         "",
         "Budget: nothing new costs one history request plus the listings; one history request "
         "per 1,000 new views; Stash writes only for scenes with new plays (one `sceneAddPlay` "
-        "per scene, whatever its number of new views). The Plex total includes the worker "
-        "run's connect and the index refresh of Sync All's scenes that are not pull costs.",
+        "per scene, whatever its number of new views). The Plex total is every request the "
+        "run sent: the pull's, and nothing else when no scene was queued.",
         "",
         machine_line(),
         "",
