@@ -229,8 +229,8 @@ class WorkerRun:
 
     def pull(self) -> None:
         """Plex → Stash activity while a pull setting is on (worker/pull.py)."""
-        if wants_pull(self.config, self.summary.task) and (step := self._ensure_step()):
-            report = pull_for_run(self, step)
+        if wants_pull(self.config, self.summary.task):
+            report = pull_for_run(self, self._ensure_step)
             self.summary.pull = report.as_dict() if report is not None else {}
 
     def catch_up(self) -> None:

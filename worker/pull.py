@@ -310,10 +310,11 @@ def wants_pull(config: Any, task: str) -> bool:
     return bool(config.pull_plays or config.pull_ratings) or task == PULL_TASK
 
 
-def pull_for_run(run: Any, step: Any) -> PullReport | None:
+def pull_for_run(run: Any, plex_step: Callable[[], Any]) -> PullReport | None:
     """The pull at the start of a worker run (`run`: worker.loop.WorkerRun) with its Plex
-    step's client. A failure is one warning: the run goes on, the next run tries again (the
-    history mark has not moved, every stored view is still pending)."""
+    step's client (`plex_step()`, asked only when a setting is on; None: Plex not usable now,
+    e.g. the circuit is open). A failure is one warning: the run goes on, the next run tries
+    again (the history mark has not moved, every stored view is still pending)."""
     from base.errors import PlexError, StashError
 
     config, log = run.config, run.log
@@ -325,7 +326,7 @@ def pull_for_run(run: Any, step: Any) -> PullReport | None:
             )
         )
         return None
-    client = getattr(step, "client", None)
+    client = getattr(plex_step(), "client", None)
     if client is None:
         return None
     try:
@@ -346,5 +347,10 @@ def pull_for_run(run: Any, step: Any) -> PullReport | None:
         )
         return None
     run.sync_state.plex_activity().save_report(report.as_dict())
-    log.info(report.line())
+    # Every Process Queue run pulls: a pull that brought nothing stays out of the info log,
+    # unless the user asked for this pull.
+    if report.brought or run.summary.task == PULL_TASK:
+        log.info(report.line())
+    else:
+        log.debug(report.line())
     return report

@@ -37,6 +37,11 @@ class PullReport:
     stash_writes: int = 0
     unknown_accounts: list[str] = field(default_factory=list)
 
+    @property
+    def brought(self) -> bool:
+        """Anything written to Stash, or a rating Stash wins."""
+        return bool(self.stash_writes or self.stash_wins)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "at": self.at,
