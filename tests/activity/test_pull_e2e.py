@@ -156,6 +156,9 @@ def test_v024_sets_the_absolute_play_count(tmp_path: Path) -> None:
     sandbox = start_sandbox(options, data_dir=data, run_jobs_inline=False, stash_release="v0.24.3")
     world = EntityWorld(sandbox, data)
     try:
+        sandbox.configure_plugin(skip_poster=True, skip_background=True)
+        off = world.run_task("pull_activity")
+        assert off.exit_code == 0 and "turn on 'pull_plays'" in "\n".join(off.messages())
         sandbox.configure_plugin(skip_poster=True, skip_background=True, pull_plays=True)
         assert world.run_task("sync_all").exit_code == 0
         sid = min(world.truth.scenes)
