@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 __all__ = [
     "HISTORY_PAGE",
+    "OWNER_ACCOUNT",
     "HistoryRead",
     "ItemActivity",
     "PlexView",
@@ -88,12 +89,11 @@ def _query(params: list[tuple[str, str]]) -> str:
     return "&".join(f"{k}={quote(v, safe='')}" for k, v in params)
 
 
-def read_history(client: _Reader, after: int, account: int | None) -> HistoryRead:
-    """Every view with `viewedAt` > `after` (whole seconds, Plex's strict filter), newest
-    first, 1,000 per request to the end; of `account` only when given (else every account)."""
+def read_history(client: _Reader, after: int) -> HistoryRead:
+    """Every view of every account with `viewedAt` > `after` (whole seconds, Plex's strict
+    filter), newest first, 1,000 per request to the end (no `accountID`: the pull filters by
+    `plex_accounts` when delivering, so views already read serve an account added later)."""
     params = [("sort", "viewedAt:desc")]
-    if account is not None:
-        params.append(("accountID", str(account)))
     if after > 0:
         params.append(("viewedAt>", str(int(after))))
     path = f"/status/sessions/history/all?{_query(params)}"

@@ -15,6 +15,8 @@ __all__ = [
     "IDS_ARGUMENT_SINCE",
     "MOVIES",
     "OLDEST_SUPPORTED",
+    "PLAY_HISTORY",
+    "PLAY_HISTORY_SINCE",
     "SCENE_IDS_ARGUMENT",
     "forms_for",
     "uses",
@@ -29,6 +31,9 @@ OLDEST_SUPPORTED: Version = (0, 24, 0)
 # `findScenes(ids: [ID!])` arrived in v0.25.0; v0.24 has only `scene_ids: [Int!]`
 # (stash-schemas/v0.24.3/schema.graphql).
 IDS_ARGUMENT_SINCE: Version = (0, 25, 0)
+# Plays with times arrived in v0.25.0: `Scene.play_history`, `sceneAddPlay(id, times)`;
+# v0.24 has only a counter (stash-schemas/v0.25.1/types/scene.graphql, schema.graphql).
+PLAY_HISTORY_SINCE: Version = (0, 25, 0)
 # Movies became groups in v0.27.0: `Group`, `Scene.groups`, `SceneFilterType.groups`;
 # `movies` still works later but is deprecated (stash-schemas/v0.27.2).
 GROUPS_SINCE: Version = (0, 27, 0)
@@ -38,18 +43,20 @@ IDS_ARGUMENT = "findScenes(ids)"
 SCENE_IDS_ARGUMENT = "findScenes(scene_ids)"
 GROUPS = "Scene.groups"
 MOVIES = "Scene.movies"
-FORMS = (IDS_ARGUMENT, SCENE_IDS_ARGUMENT, GROUPS, MOVIES)
+PLAY_HISTORY = "Scene.play_history"  # with sceneAddPlay; without it, sceneUpdate(play_count)
+FORMS = (IDS_ARGUMENT, SCENE_IDS_ARGUMENT, GROUPS, MOVIES, PLAY_HISTORY)
 
 
 def forms_for(version: Version) -> frozenset[str]:
     """The forms the plugin uses with Stash `version` (an unknown `(0, 0, 0)` gets the
     oldest forms, which every supported release still answers)."""
-    return frozenset(
-        (
-            IDS_ARGUMENT if version >= IDS_ARGUMENT_SINCE else SCENE_IDS_ARGUMENT,
-            GROUPS if version >= GROUPS_SINCE else MOVIES,
-        )
-    )
+    forms = {
+        IDS_ARGUMENT if version >= IDS_ARGUMENT_SINCE else SCENE_IDS_ARGUMENT,
+        GROUPS if version >= GROUPS_SINCE else MOVIES,
+    }
+    if version >= PLAY_HISTORY_SINCE:
+        forms.add(PLAY_HISTORY)
+    return frozenset(forms)
 
 
 def uses(version: Version, form: str) -> bool:

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from stash.forms import IDS_ARGUMENT_SINCE
+from stash.forms import PLAY_HISTORY, uses
 
 __all__ = [
-    "PLAY_HISTORY_SINCE",
     "activity_fragment",
     "add_plays",
     "has_play_history",
@@ -22,10 +21,6 @@ __all__ = [
     "set_play_count",
     "set_rating",
 ]
-
-# `Scene.play_history` and `sceneAddPlay` arrived in v0.25.0 (stash-schemas/v0.25.1
-# types/scene.graphql, schema.graphql; absent from v0.24.3), with `findScenes(ids:)`.
-PLAY_HISTORY_SINCE = IDS_ARGUMENT_SINCE
 
 _ADD_PLAY = """mutation AddPlay($id: ID!, $times: [Timestamp!]) {
   sceneAddPlay(id: $id, times: $times) { count }
@@ -45,7 +40,8 @@ class _Gateway(Protocol):
 
 
 def has_play_history(version: tuple[int, int, int]) -> bool:
-    return version >= PLAY_HISTORY_SINCE
+    """`play_history` and `sceneAddPlay` exist (stash.forms `PLAY_HISTORY`, v0.25+)."""
+    return uses(version, PLAY_HISTORY)
 
 
 def activity_fragment(version: tuple[int, int, int]) -> str:

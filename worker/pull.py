@@ -166,7 +166,7 @@ def _read_history(client: Any, store: PlexActivityStore) -> int:
     """Read every view after the mark (the mark's own second again: views sharing it are
     told apart by historyKey); the mark moves only after the last page was stored."""
     mark = store.mark(HISTORY_MARK)
-    read = history.read_history(client, max(mark - 1, 0), None)
+    read = history.read_history(client, max(mark - 1, 0))
     new = store.add_views(
         StoredView(v.history_key, v.rating_key, v.account_id, v.viewed_at) for v in read.views
     )

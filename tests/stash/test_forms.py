@@ -11,6 +11,7 @@ from stash.forms import (
     GROUPS,
     IDS_ARGUMENT,
     MOVIES,
+    PLAY_HISTORY,
     SCENE_IDS_ARGUMENT,
     forms_for,
     uses,
@@ -23,10 +24,10 @@ from stash.protocol import plugin_settings_of, plugin_settings_query
     [
         ((0, 0, 0), {SCENE_IDS_ARGUMENT, MOVIES}),
         ((0, 24, 3), {SCENE_IDS_ARGUMENT, MOVIES}),
-        ((0, 25, 0), {IDS_ARGUMENT, MOVIES}),
-        ((0, 26, 2), {IDS_ARGUMENT, MOVIES}),
-        ((0, 27, 0), {IDS_ARGUMENT, GROUPS}),
-        ((0, 30, 1), {IDS_ARGUMENT, GROUPS}),
+        ((0, 25, 0), {IDS_ARGUMENT, MOVIES, PLAY_HISTORY}),
+        ((0, 26, 2), {IDS_ARGUMENT, MOVIES, PLAY_HISTORY}),
+        ((0, 27, 0), {IDS_ARGUMENT, GROUPS, PLAY_HISTORY}),
+        ((0, 30, 1), {IDS_ARGUMENT, GROUPS, PLAY_HISTORY}),
     ],
 )
 def test_forms_follow_the_release_thresholds(
