@@ -27,6 +27,8 @@ __all__ = [
 
 HISTORY_PAGE = 1000  # views per history request (issue 18's container size)
 OWNER_ACCOUNT = 1  # the server owner's account id (plexapi myplex.py, library.py)
+# The activity listings need only the Video attributes: every child element is left out.
+_EXCLUDE = "Media,Genre,Role,Collection,Director,Writer,Country,Producer,Label,Field,Image"
 
 
 class _Reader(Protocol):
@@ -148,15 +150,7 @@ def read_accounts(client: _Reader) -> dict[str, int]:
 
 
 def _listing(client: _Reader, section_id: int, extra: list[tuple[str, str]]) -> list[ItemActivity]:
-    params = [
-        ("type", "1"),
-        *extra,
-        ("includeGuids", "0"),
-        (
-            "excludeElements",
-            "Media,Genre,Role,Collection,Director,Writer,Country,Producer,Label,Field,Image",
-        ),
-    ]
+    params = [("type", "1"), *extra, ("includeGuids", "0"), ("excludeElements", _EXCLUDE)]
     path = f"/library/sections/{int(section_id)}/all?{_query(params)}"
     root = client.read_xml(path, label=f"/library/sections/{int(section_id)}/all")
     found: list[ItemActivity] = []
