@@ -83,7 +83,7 @@ def pull_activity(
     if report.unknown_accounts:
         log.warning(
             voice.line(
-                "Pull Plex Activity: Plex has no account named "
+                f"{PULL_TASK}: Plex has no account named "
                 f"{', '.join(report.unknown_accounts)}; check the 'plex_accounts' setting "
                 "(account ids or names, comma-separated)"
             )
@@ -109,15 +109,14 @@ def pull_activity(
                     (entry.view_offset_ms, entry.last_viewed_at)
                 )
     rated: dict[int, dict[int, float | None]] = {}
+    rated_mark = store.mark(RATED_MARK)
+    newest_rated = rated_mark
     if config.pull_ratings and sections:
-        mark = store.mark(RATED_MARK)
-        listed = history.rated_since(client, sections, max(mark - 1, 0))
+        listed = history.rated_since(client, sections, max(rated_mark - 1, 0))
         for entry in listed:
             for scene_id in scenes_of.get(entry.rating_key, ()):
                 rated.setdefault(scene_id, {})[entry.rating_key] = entry.user_rating
-        newest = max((e.last_rated_at or 0 for e in listed), default=0)
-        if newest > mark:
-            store.set_mark(RATED_MARK, newest)
+        newest_rated = max((e.last_rated_at or 0 for e in listed), default=rated_mark)
     states = sync_state.get_many(rated) if rated else {}
     pushes = not getattr(config, "skip_rating", False)
     decisions = {
@@ -138,6 +137,7 @@ def pull_activity(
     )
     report.plex_requests = _requests(client) - before
     if not wanted:
+        _advance(store, RATED_MARK, rated_mark, newest_rated)
         return report
     version = tuple(getattr(stash, "version_info", (0, 0, 0)))
     scenes = stash.scenes_by_ids(sorted(wanted), fragment=plays.activity_fragment(version))
@@ -159,7 +159,14 @@ def pull_activity(
                 pushes,
             )
             writer.rating(scene, states[scene_id], decision, queue_add, pushes)
+    # Only now: a pull stopped before its rating writes lists the same items again.
+    _advance(store, RATED_MARK, rated_mark, newest_rated)
     return report
+
+
+def _advance(store: PlexActivityStore, key: str, mark: int, newest: int) -> None:
+    if newest > mark:
+        store.set_mark(key, newest)
 
 
 def _read_history(client: Any, store: PlexActivityStore) -> int:
