@@ -154,7 +154,8 @@ class WorkerRun:
         if self.config.paused:
             self._stop(STOP_PAUSED, "the 'paused' setting is on: work is recorded, not pushed")
             return
-        self.pull()
+        if wants_pull(self.config, self.summary.task):  # Plex → Stash activity (worker/pull.py)
+            self.summary.pull = pull_for_run(self, self._ensure_step)
         self.catch_up()
         while self.summary.stopped == STOP_DONE:
             if not self._has_due() and not self._final_look():
@@ -226,12 +227,6 @@ class WorkerRun:
         return summary.as_output()
 
     # --- moving work in -------------------------------------------------------------------
-
-    def pull(self) -> None:
-        """Plex → Stash activity while a pull setting is on (worker/pull.py)."""
-        if wants_pull(self.config, self.summary.task):
-            report = pull_for_run(self, self._ensure_step)
-            self.summary.pull = report.as_dict() if report is not None else {}
 
     def catch_up(self) -> None:
         """Queue the scenes changed without a hook since the last look (worker/catchup.py).

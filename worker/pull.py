@@ -317,11 +317,12 @@ def wants_pull(config: Any, task: str) -> bool:
     return bool(config.pull_plays or config.pull_ratings) or task == PULL_TASK
 
 
-def pull_for_run(run: Any, plex_step: Callable[[], Any]) -> PullReport | None:
+def pull_for_run(run: Any, plex_step: Callable[[], Any]) -> dict[str, object]:
     """The pull at the start of a worker run (`run`: worker.loop.WorkerRun) with its Plex
     step's client (`plex_step()`, asked only when a setting is on; None: Plex not usable now,
-    e.g. the circuit is open). A failure is one warning: the run goes on, the next run tries
-    again (the history mark has not moved, every stored view is still pending)."""
+    e.g. the circuit is open). Returns the report for the run's summary (empty: no pull). A
+    failure is one warning: the run goes on, the next run tries again (the history mark has
+    not moved, every stored view is still pending)."""
     from base.errors import PlexError, StashError
 
     config, log = run.config, run.log
@@ -332,10 +333,10 @@ def pull_for_run(run: Any, plex_step: Callable[[], Any]) -> PullReport | None:
                 "or 'pull_ratings' (ratings) in the plugin settings"
             )
         )
-        return None
+        return {}
     client = getattr(plex_step(), "client", None)
     if client is None:
-        return None
+        return {}
     try:
         report = pull_activity(
             client=client,
@@ -352,7 +353,7 @@ def pull_for_run(run: Any, plex_step: Callable[[], Any]) -> PullReport | None:
                 f"{PULL_TASK} stopped: {exc}; nothing is lost, the next run pulls again",
             )
         )
-        return None
+        return {}
     run.sync_state.plex_activity().save_report(report.as_dict())
     # Every Process Queue run pulls: a pull that brought nothing stays out of the info log,
     # unless the user asked for this pull.
@@ -360,4 +361,4 @@ def pull_for_run(run: Any, plex_step: Callable[[], Any]) -> PullReport | None:
         log.info(report.line())
     else:
         log.debug(report.line())
-    return report
+    return report.as_dict()
