@@ -23,6 +23,7 @@ from tests.entities.world import EntityWorld, start_entity_world
 HISTORY = "GET /status/sessions/history/all"
 LISTING = "GET /library/sections/{id}/all"
 EDIT = "PUT /library/sections/{id}/all"
+STASH_WRITES = ("sceneAddPlay", "sceneSaveActivity", "sceneUpdate", "sceneIncrementPlayCount")
 SCENE = "query($id: ID!) { findScene(id: $id) { play_count %s resume_time rating100 } }"
 
 
@@ -114,18 +115,30 @@ def test_pull_brings_plays_resume_and_ratings_once(world: EntityWorld) -> None:
     # rating write (its hook's inbox row is processed: no Plex write either).
     for _ in range(2):
         world.plex.log.clear()
+        world.stash.log.clear()
         again = world.run_task("process_queue")
         assert again.exit_code == 0, again.messages()[-5:]
         assert again.output["caught_up"] == 0, again.output
         assert again.output["pull"]["plays_added"] == 0
         assert again.output["pull"]["ratings_pulled"] == 0
         assert EDIT not in _routes(world)
+        stash_routes = {r.route for r in world.stash.log.records}
+        assert not stash_routes & {f"graphql:{m}" for m in STASH_WRITES}, stash_routes
         # Cost with nothing new: one history request, one in-progress and one rated listing
         # per synced section.
         sections = {s for sid in sids for s, _ in world.truth.scenes[sid].targets}
         assert _routes(world).count(HISTORY) == 1
         assert _routes(world).count(LISTING) == 2 * len(sections)
     assert _scene(world, s1)["play_count"] == 2 and _scene(world, s4)["rating100"] == 75
+
+    # Watched to the end later: one more play, the resume point cleared; a rating cleared in
+    # Plex is cleared in Stash.
+    activity.watch_once(rk[s3], at=t0 + 70)
+    activity.rate(rk[s4], None)
+    later = world.run_task("pull_activity").output["pull"]
+    assert (later["plays_added"], later["resume_cleared"], later["ratings_pulled"]) == (1, 1, 1)
+    assert _scene(world, s3)["resume_time"] == 0 and _scene(world, s3)["play_count"] == 1
+    assert _scene(world, s4)["rating100"] is None
 
     # A run killed after sceneAddPlay and before its bookkeeping: the views are pending
     # again; the next pull reads play_history and adds nothing twice.
@@ -135,6 +148,7 @@ def test_pull_brings_plays_resume_and_ratings_once(world: EntityWorld) -> None:
     conn.close()
     assert world.run_task("pull_activity").output["pull"]["plays_added"] == 0
     assert _scene(world, s1)["play_count"] == 2 and _scene(world, s2)["play_count"] == 1
+    assert _scene(world, s3)["play_count"] == 1
 
     # The scene synced after the first pull gets its earlier view, with no extra request.
     assert world.run_task("sync_all").exit_code == 0
