@@ -292,10 +292,11 @@ class _SceneWriter:
         for rating_key, seen in (decision.baseline or {}).items():
             baselines.setdefault(rating_key, {})[RATING_FIELD] = seen
         fingerprints = dict(state.fingerprints)
-        if pushes:
-            fingerprints[RATING_FIELD] = fingerprint_value(
-                rating_from_rating100(decision.rating100)
-            )
+        pushed = rating_from_rating100(decision.rating100)
+        if pushes and pushed is not None:
+            fingerprints[RATING_FIELD] = fingerprint_value(pushed)
+        else:  # nothing of ours in Plex's field now (plex.diff drops a cleared field's too)
+            fingerprints.pop(RATING_FIELD, None)
         # What Plex holds is now what Stash holds: the next diff finds the field converged
         # (no Plex write), and the catch-up does not count our own rating write as work.
         self.sync_state.put_many([replace(state, fingerprints=fingerprints, baselines=baselines)])
