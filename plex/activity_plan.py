@@ -113,6 +113,7 @@ def plan_rating(
     pushed: str | None,
     stash_rating100: object,
     pushes_ratings: bool,
+    rated_at: Mapping[int, int] | None = None,
 ) -> RatingDecision:
     """Decide one scene's rating from its rated items (ratingKey -> Plex's userRating).
 
@@ -120,7 +121,7 @@ def plan_rating(
     nothing. Otherwise the user rated in Plex: Stash takes it, unless Stash's rating also
     changed since our last push (`pushed` = fingerprint of what we pushed), then Stash wins.
     Without rating pushes (`skip_rating`) Stash's side is never compared: Plex's rating is
-    pulled.
+    pulled. `rated_at`: each item's `lastRatedAt`, to pick among several rated items.
     """
     changed: dict[int, float | None] = {}
     for rating_key, have in sorted(plex_ratings.items()):
@@ -139,7 +140,8 @@ def plan_rating(
         pushed_value = pushed if pushed is not None else fingerprint_value(None)
         if fingerprint_value(want) != pushed_value:
             return RatingDecision(stash_wins=True)
-    newest = changed[max(changed)]  # several items rated: the highest ratingKey's (newest)
+    # Several of the scene's items rated differently: the one rated last (`lastRatedAt`).
+    newest = changed[max(changed, key=lambda rk: ((rated_at or {}).get(rk, 0), rk))]
     value = rating100_from_plex(newest)
     return RatingDecision(pull=True, rating100=value, baseline=fresh)
 

@@ -109,6 +109,7 @@ def pull_activity(
                     (entry.view_offset_ms, entry.last_viewed_at)
                 )
     rated: dict[int, dict[int, float | None]] = {}
+    rated_at: dict[int, int] = {}
     rated_mark = store.mark(RATED_MARK)
     newest_rated = rated_mark
     if config.pull_ratings and sections:
@@ -116,6 +117,7 @@ def pull_activity(
         for entry in listed:
             for scene_id in scenes_of.get(entry.rating_key, ()):
                 rated.setdefault(scene_id, {})[entry.rating_key] = entry.user_rating
+            rated_at[entry.rating_key] = entry.last_rated_at or 0
         newest_rated = max((e.last_rated_at or 0 for e in listed), default=rated_mark)
     states = sync_state.get_many(rated) if rated else {}
     pushes = not getattr(config, "skip_rating", False)
@@ -157,6 +159,7 @@ def pull_activity(
                 states[scene_id].fingerprints.get(RATING_FIELD),
                 scene.get("rating100"),
                 pushes,
+                rated_at,
             )
             writer.rating(scene, states[scene_id], decision, queue_add, pushes)
     # Only now: a pull stopped before its rating writes lists the same items again.

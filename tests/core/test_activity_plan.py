@@ -83,6 +83,14 @@ def test_rating_changed_on_both_sides_stash_wins() -> None:
     assert plan_rating({7: 6.5}, _base(8.5), None, 90, False).pull
 
 
+def test_of_several_rated_items_the_last_rated_one_counts() -> None:
+    both = {7: 6.0, 8: 9.0}
+    bases = {**_base(8.5), 8: {"userRating": fingerprint_value(8.5)}}
+    pushed = fingerprint_value(8.5)
+    assert plan_rating(both, bases, pushed, 85, True, {7: T + 5, 8: T}).rating100 == 60
+    assert plan_rating(both, bases, pushed, 85, True, {7: T, 8: T + 5}).rating100 == 90
+
+
 def test_without_a_baseline_what_we_pushed_decides() -> None:
     assert not plan_rating({7: 8.5}, {}, fingerprint_value(8.5), 85, True).pull
     assert plan_rating({7: 4.0}, {}, None, None, True).rating100 == 40
