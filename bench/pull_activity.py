@@ -30,20 +30,11 @@ SECTION = "pull_activity"
 HISTORY = "GET /status/sessions/history/all"
 LISTING = "GET /library/sections/{id}/all"
 PLAY_WRITES = ("graphql:sceneAddPlay", "graphql:sceneSaveActivity", "graphql:sceneUpdate")
-MATCHED_ONLY = {
-    "frac_no_files": 0.0,
-    "frac_outside_sections": 0.0,
-    "frac_not_scanned": 0.0,
-    "frac_ambiguous": 0.0,
-    "frac_basename": 0.0,
-    "frac_dup_basename": 0.0,
-    "frac_no_metadata": 0.0,
-    "plex_orphans": 0,
-}
 
 
 def measure(scenes: int, views: int) -> dict[str, object]:
     from sandbox.generator import GeneratorOptions
+    from sandbox.generator.options import MATCHED_ONLY
     from sandbox.inprocess import run_in_process
     from sandbox.world import start_sandbox
 

@@ -33,6 +33,20 @@ class SectionSpec:
     language: str = "en-US"
 
 
+# Every scene matched: no fates that keep a scene out of Plex (tests and benchmarks that
+# measure the matched path only).
+MATCHED_ONLY: dict[str, float | int] = {
+    "frac_no_files": 0.0,
+    "frac_outside_sections": 0.0,
+    "frac_not_scanned": 0.0,
+    "frac_ambiguous": 0.0,
+    "frac_basename": 0.0,
+    "frac_dup_basename": 0.0,
+    "frac_no_metadata": 0.0,
+    "plex_orphans": 0,
+}
+
+
 def default_sections() -> tuple[SectionSpec, ...]:
     """A Movies agent section and an Other Videos section sharing the folder "Shared"."""
     return (

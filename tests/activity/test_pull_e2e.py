@@ -162,8 +162,8 @@ def test_pull_brings_plays_resume_and_ratings_once(world: EntityWorld) -> None:
 
 def test_v024_sets_the_absolute_play_count(tmp_path: Path) -> None:
     from sandbox.generator import GeneratorOptions
+    from sandbox.generator.options import MATCHED_ONLY
     from sandbox.world import start_sandbox
-    from tests.entities.world import MATCHED_ONLY
 
     options = GeneratorOptions(scenes=4, seed=24, **MATCHED_ONLY)  # type: ignore[arg-type]
     data = tmp_path / "data"

@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from sandbox.generator import GeneratorOptions
+from sandbox.generator.options import MATCHED_ONLY
 from sandbox.harness import PluginRun
 from sandbox.inprocess import run_in_process
 from sandbox.world import Sandbox, start_sandbox
@@ -28,18 +29,6 @@ from worker.services import WorkerServices
 EDIT = "PUT /library/sections/{id}/all"
 UPLOADS = ("POST /library/metadata/{rk}/posters", "POST /library/metadata/{rk}/arts")
 FIND_SCENES = "graphql:findScenes"
-
-# Every scene matched: no fates that keep a scene out of Plex.
-MATCHED_ONLY = {
-    "frac_no_files": 0.0,
-    "frac_outside_sections": 0.0,
-    "frac_not_scanned": 0.0,
-    "frac_ambiguous": 0.0,
-    "frac_basename": 0.0,
-    "frac_dup_basename": 0.0,
-    "frac_no_metadata": 0.0,
-    "plex_orphans": 0,
-}
 
 
 @dataclass
