@@ -286,6 +286,16 @@ class PlexClient:
         response = self._request("GET", path, label=label, **kwargs)
         return self._xml(response, f"GET {label or path.split('?', 1)[0]}")
 
+    def read_xml(
+        self, path: str, *, label: str, headers: dict[str, str] | None = None
+    ) -> ET.Element:
+        """A GET for a module owning its own routes (`plex.collections`): counted, translated."""
+        return self._get_xml(path, label=label, headers=headers)
+
+    def send(self, method: str, path: str, *, label: str, data: bytes | None = None) -> None:
+        """A write for a module owning its own routes: throttled, counted, translated."""
+        self._request(method, path, write=True, label=label, data=data)
+
     # -- server -------------------------------------------------------------------------------
 
     def identity(self) -> ServerIdentity:

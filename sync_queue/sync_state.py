@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from base.timestamps import parse_rfc3339
+from sync_queue.collection_state import CollectionStore, schema_collections
 from sync_queue.db import JOURNAL_AUTO, open_database, write_txn
 from sync_queue.refusals import (
     StoredRefusal,
@@ -106,9 +107,21 @@ def _schema_baselines(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE scene_state ADD COLUMN baselines TEXT")
 
 
+def _schema_collections(conn: sqlite3.Connection) -> None:
+    # Issue 19: the collections we own and what we wrote (sync_queue/collection_state.py).
+    schema_collections(conn)
+
+
 # v4: the refusal memory (issue 15), its own step in sync_queue/refusals.py; v5: the
-# post-write baselines.
-_MIGRATIONS = (_schema_v1, _schema_v2, _schema_v3, schema_refusals, _schema_baselines)
+# post-write baselines; v6: the collections (issue 19).
+_MIGRATIONS = (
+    _schema_v1,
+    _schema_v2,
+    _schema_v3,
+    schema_refusals,
+    _schema_baselines,
+    _schema_collections,
+)
 
 
 class SyncStateStore:
@@ -132,6 +145,11 @@ class SyncStateStore:
 
     def close(self) -> None:
         self._conn.close()
+
+    @property
+    def collections(self) -> CollectionStore:
+        """The collections we decided about (issue 19), in this same file."""
+        return CollectionStore(self._conn)
 
     def __enter__(self) -> SyncStateStore:
         return self

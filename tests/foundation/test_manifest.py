@@ -155,7 +155,6 @@ NOT_BUILT_YET = {
     "pull_plays": 18,
     "pull_ratings": 18,
     "plex_accounts": 18,
-    "skip_collection_details": 19,
     "plex_parallel_writes": 20,
 }
 

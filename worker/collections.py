@@ -1,0 +1,296 @@
+"""The collection pass (issue 19): after each batch's scene writes, the collections those scenes
+show get the details of their Stash group or studio; before them, renamed entities rename
+the collections we own.
+
+`with_collections` wraps the run's Plex step (`worker.services.default_plex_step`), so the
+scene step itself is untouched. Per batch:
+- before the scene writes: a group or studio renamed since our last write gets its collection's
+  title edited (the scene writes then find the new tag in place); names the batch pushes that
+  were never decided in a section the batch may write to get that section's collections
+  listed once per run (the state before our tag push);
+- after them: the synced scenes' (section, collection) pairs; an undecided pair is decided
+  with one more listing of the section (ours when it appeared after our push, else not ours,
+  forever); for the collections we own, one Stash request per 100 entities for their
+  details, and `plex.collection_writer.write_collection` for each whose fingerprint or group
+  members changed.
+An unchanged re-sync costs no Plex request here (every pair decided, every fingerprint equal)
+and one Stash request per batch holding owned collections. Trouble with a collection is one
+warning line and never changes a scene's outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from base.errors import PlexError, StashError
+from base.status import SceneStatus
+from plex.client import PlexClient
+from plex.collection_plan import CollectionRef, choose_source, clean_details, member_key, scene_refs
+from plex.collection_writer import Details, WriteReport, rename_collection, write_collection
+from plex.collections import PlexCollections
+from stash.entity_details import fetch_entity_details
+from sync_queue.collection_state import CollectionRow, CollectionStore
+from validation.desired import DesiredOptions, Skip, build_desired
+from worker.outcomes import Outcome
+from worker.step import PlexStep, StepContext
+
+__all__ = ["CollectionPass", "CollectionsStep", "with_collections"]
+
+# Outcomes whose items carry the scene's collection tags now.
+_TAGGED = (SceneStatus.SYNCED, SceneStatus.UNCHANGED, SceneStatus.COVER_PENDING)
+
+
+class CollectionPass:
+    """One run's collection work (listings cached for the run)."""
+
+    def __init__(self, client: PlexClient, options: DesiredOptions, library: Any = None) -> None:
+        self.client = client
+        self.api = PlexCollections(client)
+        self.options = options
+        self.library = library
+        self.listed: dict[int, dict[str, int]] = {}  # section → name → ratingKey, kept current
+        self._sections: list[int] | None = None
+        self.totals = WriteReport()
+        self.described = 0
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _refs(self, scene: Mapping[str, Any]) -> list[CollectionRef]:
+        desired = build_desired(scene, self.options)
+        if isinstance(desired, Skip):
+            return []
+        return scene_refs(scene, desired.tags.get("collection", ()))
+
+    def _all_sections(self) -> list[int]:
+        if self._sections is None:
+            self._sections = [s.id for s in self.client.sections(self.library)]
+        return self._sections
+
+    # -- before the scene writes --------------------------------------------------------------
+
+    def before(self, scenes: list[dict[str, Any]], ctx: StepContext) -> None:
+        store = ctx.sync_state.collections
+        refs = {int(s["id"]): self._refs(s) for s in scenes if str(s.get("id", "")).isdigit()}
+        names = {(r.kind, r.entity_id): r.name for rs in refs.values() for r in rs}
+        if not names:
+            return
+        for row in store.by_entities(names):
+            title = names[(row.kind, row.entity_id)]
+            if row.name_key != title.casefold() or row.title != title:
+                self._rename(store, row, title, ctx)
+        previous = ctx.sync_state.get_many(refs)
+        wanted: set[tuple[int, str]] = set()
+        for sid, scene_refs_ in refs.items():
+            state = previous.get(sid)
+            sections = (
+                {s for s, _ in state.targets} if state and state.targets else self._all_sections()
+            )
+            wanted |= {(section, r.key) for section in sections for r in scene_refs_}
+        decided = {row.key for row in store.by_names({key for _, key in wanted})}
+        for section in sorted({s for s, key in wanted - decided}):
+            if section not in self.listed:
+                self.listed[section] = self.api.listing(section)
+
+    def _rename(
+        self, store: CollectionStore, row: CollectionRow, title: str, ctx: StepContext
+    ) -> None:
+        old = row.title
+        report = rename_collection(self.api, row, title)
+        self._add(report)
+        if "title" in report.kept:
+            ctx.log.info(
+                f"Collection '{old}' was renamed by hand in Plex; Stash's new name '{title}' "
+                "is not applied to it"
+            )
+            return
+        row.name_key = title.casefold()
+        store.put_many([row])
+        listed = self.listed.get(row.section_id)
+        if listed is not None:
+            listed.pop(old.casefold(), None)
+            listed[row.name_key] = row.rating_key
+        ctx.log.debug(f"Collection '{old}' renamed to '{title}' (Plex {row.rating_key})")
+
+    # -- after the scene writes ---------------------------------------------------------------
+
+    def after(
+        self, scenes: list[dict[str, Any]], outcomes: Mapping[int, Outcome], ctx: StepContext
+    ) -> None:
+        tagged = {
+            int(s["id"]): s
+            for s in scenes
+            if str(s.get("id", "")).isdigit()
+            and (o := outcomes.get(int(s["id"]))) is not None
+            and o.status in _TAGGED
+        }
+        if not tagged:
+            return
+        states = ctx.sync_state.get_many(tagged)
+        pairs: dict[tuple[int, str], dict[str, Any]] = {}
+        for sid, scene in tagged.items():
+            state = states.get(sid)
+            if state is None:
+                continue
+            for ref in self._refs(scene):
+                for section in {s for s, _ in state.targets}:
+                    keys = sorted(rk for s, rk in state.targets if s == section)
+                    entry = pairs.setdefault((section, ref.key), {"refs": set(), "scenes": {}})
+                    entry["refs"].add(ref)
+                    entry["scenes"][sid] = (scene, keys)
+        if not pairs:
+            return
+        store = ctx.sync_state.collections
+        rows = {row.key: row for row in store.by_names({key for _, key in pairs})}
+        fresh = self._decide(pairs, rows)
+        owned = [rows[k] for k in pairs if k in rows and rows[k].owned]
+        if not owned:
+            store.put_many(fresh)
+            return
+        sources = {k: choose_source(pairs[k]["refs"]) for k in pairs if k in rows}
+        details = fetch_entity_details(
+            ctx.stash,  # type: ignore[arg-type]
+            {(sources[r.key][0].kind, sources[r.key][0].entity_id) for r in owned},
+        )
+        changed = {id(r): r for r in fresh}
+        for row in owned:
+            source, shared = sources[row.key]
+            info = details.get((source.kind, source.entity_id))
+            if info is None:
+                continue  # deleted in Stash meanwhile: the next sync of its scenes settles it
+            if shared and not row.state.get("shared"):
+                row.state["shared"] = True
+                ctx.log.info(
+                    f"Collection '{source.name}' is both a group and a studio in Stash; it shows "
+                    "the group's synopsis, image and scene order"
+                )
+            row.kind, row.entity_id = source.kind, source.entity_id
+            members_changed = source.kind == "group" and _members(
+                row, source.entity_id, pairs[row.key]["scenes"]
+            )
+            wanted = Details(
+                title=row.title or source.name,
+                summary=clean_details(info.summary),
+                image_url=info.image_url,
+                ordered=source.kind == "group",
+            )
+            try:
+                report = write_collection(
+                    self.api, ctx.stash.fetch_image, row, wanted, members_changed
+                )
+            except (PlexError, StashError) as exc:
+                ctx.log.warning(
+                    f"Collection '{row.title}' was not described this time ({exc}); the next "
+                    "sync of its scenes tries again"
+                )
+                changed[id(row)] = row  # members learnt so far are kept
+                continue
+            changed[id(row)] = row
+            self._add(report)
+            if report.writes:
+                self.described += 1
+                kept = f"; kept hand edits: {', '.join(report.kept)}" if report.kept else ""
+                ctx.log.debug(
+                    f"Collection '{row.title}' (Plex {row.rating_key}): {report.edits} edit(s), "
+                    f"{report.uploads} upload(s), {report.sorts} sort change(s), "
+                    f"{report.moves} move(s){kept}"
+                )
+        store.put_many(changed.values())
+
+    def _decide(
+        self, pairs: Mapping[tuple[int, str], dict[str, Any]], rows: dict[tuple[int, str], Any]
+    ) -> list[CollectionRow]:
+        """Ours or not, for pairs never decided: one listing per section after our push,
+        compared with the listing from before it."""
+        undecided = [k for k in pairs if k not in rows]
+        fresh: list[CollectionRow] = []
+        for section in sorted({s for s, _ in undecided}):
+            before = self.listed.get(section)
+            after = self.api.listing(section)
+            self.totals.reads += 1
+            self.listed[section] = after
+            if before is None:
+                continue  # no state from before our push (cannot happen after `before`)
+            for key in [k for k in undecided if k[0] == section]:
+                rating_key = after.get(key[1])
+                if rating_key is None:
+                    continue  # not in Plex (the tag write failed): decided later
+                source, _ = choose_source(pairs[key]["refs"])
+                row = CollectionRow(
+                    section,
+                    key[1],
+                    rating_key,
+                    owned=key[1] not in before,
+                    kind=source.kind,
+                    entity_id=source.entity_id,
+                    title=source.name,
+                )
+                rows[key] = row
+                fresh.append(row)
+        return fresh
+
+    def _add(self, report: WriteReport) -> None:
+        for name in ("reads", "edits", "uploads", "sorts", "moves"):
+            setattr(self.totals, name, getattr(self.totals, name) + getattr(report, name))
+
+
+def _members(
+    row: CollectionRow, group_id: int, scenes: Mapping[int, tuple[Mapping[str, Any], list[int]]]
+) -> bool:
+    """Update the group's members from this batch's scenes; True when one is new or moved."""
+    members = row.state.get("members")
+    if not isinstance(members, dict):
+        members = row.state["members"] = {}
+    changed = False
+    for sid, (scene, keys) in scenes.items():
+        entry = [*member_key(scene, group_id), keys]
+        if members.get(str(sid)) != entry:
+            members[str(sid)] = entry
+            changed = True
+    return changed
+
+
+class CollectionsStep:
+    """The run's Plex step with the collection pass around each batch (`PlexStep` contract)."""
+
+    def __init__(self, inner: PlexStep, collections: CollectionPass) -> None:
+        self.inner = inner
+        self.collections = collections
+
+    @property
+    def requests_made(self) -> int:  # type: ignore[override]
+        return self.inner.requests_made
+
+    def health_check(self) -> None:
+        self.inner.health_check()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)  # counts, index, ... for benches and tests
+
+    def process(self, scenes: list[dict[str, Any]], ctx: StepContext) -> dict[int, Outcome]:
+        try:
+            self.collections.before(scenes, ctx)
+        except (PlexError, StashError) as exc:  # the scene step meets a real outage itself
+            ctx.log.debug(f"collections before the batch: {type(exc).__name__}: {exc}")
+        outcomes = self.inner.process(scenes, ctx)
+        try:
+            self.collections.after(scenes, outcomes, ctx)
+        except (PlexError, StashError) as exc:
+            ctx.log.warning(
+                f"Collections were not described after this batch ({exc}); the next sync of "
+                "their scenes tries again"
+            )
+        return outcomes
+
+
+def with_collections(step: PlexStep, ctx: StepContext, client: PlexClient) -> PlexStep:
+    """`step` with the collection pass, unless collections or their details are off."""
+    config = ctx.config
+    if config.skip_collections or config.skip_collection_details:
+        return step
+    return CollectionsStep(
+        step, CollectionPass(client, DesiredOptions.from_config(config), config.library_names)
+    )
