@@ -14,7 +14,7 @@ from functools import partial
 
 from sandbox.httpd import Request, Response
 from sandbox.model import PlexItem, PlexSection
-from sandbox.plex_emu import images, listing, render, scans
+from sandbox.plex_emu import collections, images, listing, render, scans
 from sandbox.plex_emu.edits import EditError, agent_refresh, section_edit
 from sandbox.plex_emu.state import PlexState, refused_status
 
@@ -77,6 +77,7 @@ class PlexApp:
                 ("GET /library/metadata/{rk}/file", self._file),
             ]
         ]
+        collections.install(self)  # issue 19: collection routes (sandbox/plex_emu/collections.py)
 
     # -- transport ----------------------------------------------------------------------------
 

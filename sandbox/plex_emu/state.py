@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sandbox.model import PlexItem, PlexLibrary, PlexSection
 
@@ -105,6 +106,8 @@ class PlexState:
     scan_events: list[ScanEvent] = field(default_factory=list)
     missing_files: set[str] = field(default_factory=set)  # item files deleted from disk
     updated_at: int = 0  # server-level updatedAt
+    # ratingKey -> sandbox.plex_emu.collections.EmuCollection (issue 19)
+    collections: dict[int, Any] = field(default_factory=dict)
 
     def now(self) -> int:
         return int(self.clock())
