@@ -33,7 +33,8 @@ def test_tag_push_creates_a_collection_plexapi_reads(
         plex_client.fetchItem(rk).addCollection("Series A")
     [coll] = section.collections()
     assert isinstance(coll, Collection)
-    assert (coll.title, coll.childCount, coll.smart, coll.collectionSort) == ("Series A", 3, False, 0)
+    got = (coll.title, coll.childCount, coll.smart, coll.collectionSort)
+    assert got == ("Series A", 3, False, 0)
     assert sorted(i.ratingKey for i in coll.items()) == sorted(keys)
     assert coll.key == f"/library/collections/{coll.ratingKey}"
     # The same object through /library/metadata (plexapi fetchItem of a ratingKey).
