@@ -42,12 +42,14 @@ ENTITY_KINDS = {"Performer": "performer", "Studio": "studio", "Tag": "tag", "Gro
 DESTROY_SUFFIX = "_destroy"
 MERGE = "Tag.Merge.Post"
 # Update fields that can change a Plex item: the names pushed as actors, genres, studio and
-# collections, and a studio's parent (the parent's name is a collection of the scene).
+# collections, and a studio's parent (the parent's name is a collection of the scene); and
+# what a collection we own shows (issue 19): a studio's details and image, a group's synopsis
+# and front image.
 RELEVANT_FIELDS = {
     "performer": frozenset({"name"}),
-    "studio": frozenset({"name", "parent_id"}),
+    "studio": frozenset({"name", "parent_id", "details", "image"}),
     "tag": frozenset({"name"}),
-    "group": frozenset({"name"}),
+    "group": frozenset({"name", "synopsis", "front_image"}),
 }
 
 
