@@ -24,6 +24,7 @@ from sandbox.images import jpeg_bytes
 from sandbox.inprocess import run_in_process
 from sandbox.model import StashGroup, StashStudio
 from sandbox.plex_emu.collections import EmuCollection, add_collection, find, members
+from sandbox.stash_emu.releases import LATEST
 from sandbox.world import Sandbox, start_sandbox
 from stash.client import StashGateway
 
@@ -141,8 +142,11 @@ def _poster(coll: EmuCollection) -> bytes | None:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    sandbox = start_sandbox(_options(), data_dir=tmp_path / "data", run_jobs_inline=False)
+def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
+    release = getattr(request, "param", LATEST)
+    sandbox = start_sandbox(
+        _options(), data_dir=tmp_path / "data", run_jobs_inline=False, stash_release=release
+    )
     try:
         built = World(sandbox, tmp_path / "data")
         yield built
@@ -227,6 +231,18 @@ def test_hand_edited_summary_is_kept_and_changes_write_only_their_collection(
     assert renamed.rating_key == saga.rating_key and renamed.selected_poster == poster_before
     assert find(world.sandbox.plex, world.section, "The Saga") is None
     assert world.order("The Great Saga") == [saga_items[i] for i in (3, 0, 2, 1)]
+
+
+@pytest.mark.parametrize("world", ["v0.24.3"], indirect=True)
+def test_movies_of_stash_v024_become_collections_the_same_way(world: World) -> None:
+    # v0.24 to v0.26 have movies, not groups (stash.forms): `Scene.movies`, `findMovie`.
+    world.run()
+    saga = world.coll("The Saga")
+    assert saga.summary == "A saga in four parts." and _poster(saga) == GROUP_IMAGE
+    saga_items = world.items(world.saga)
+    assert world.order("The Saga") == [saga_items[i] for i in (1, 3, 0, 2)]
+    assert world.coll("Studio Two").posters == []  # its placeholder is never uploaded
+    assert world.coll("Studio Three").summary == "Curated by me"
 
 
 def test_skip_collection_details_leaves_collections_bare(world: World) -> None:
