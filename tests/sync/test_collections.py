@@ -11,6 +11,7 @@ to an empty Plex item. Each run is `plugin.app.run` in this process
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +19,10 @@ from typing import Any
 
 import pytest
 
+from plugin.entity_hooks import plan_entity_event
+from runtime.invocation import HookEvent
 from sandbox.generator import GeneratorOptions
-from sandbox.generator.options import SectionSpec
+from sandbox.generator.options import SectionSpec, default_sections
 from sandbox.images import jpeg_bytes
 from sandbox.inprocess import run_in_process
 from sandbox.model import StashGroup, StashStudio
@@ -264,3 +267,38 @@ def test_unlock_plex_fields_unlocks_collection_fields(world: World) -> None:
 def test_digest_of_images_differs() -> None:
     # The two planted images must differ, or the poster assertions above prove nothing.
     assert hashlib.sha1(GROUP_IMAGE).digest() != hashlib.sha1(STUDIO_IMAGE).digest()
+
+
+def test_entity_hooks_record_what_a_collection_shows() -> None:
+    """A synopsis, details or image edit records the entity (its scenes are then synced and
+    its collection described); a rating click still records nothing."""
+
+    def rows(trigger: str, *fields: str) -> tuple:
+        return plan_entity_event(HookEvent(trigger, 2, {"id": "2"}, fields)).rows
+
+    assert rows("Group.Update.Post", "synopsis", "id") == (("group", [2], False),)
+    assert rows("Group.Update.Post", "front_image", "id") == (("group", [2], False),)
+    assert rows("Studio.Update.Post", "details", "id") == (("studio", [2], False),)
+    assert rows("Studio.Update.Post", "image", "id") == (("studio", [2], False),)
+    assert rows("Group.Update.Post", "rating100", "id") == ()
+
+
+def test_a_group_in_two_sections_gets_one_collection_per_section(tmp_path: Path) -> None:
+    options = dataclasses.replace(_options(), sections=default_sections())
+    sandbox = start_sandbox(options, data_dir=tmp_path / "data", run_jobs_inline=False)
+    try:
+        lib, truth = sandbox.generated.stash, sandbox.generated.truth
+        twin = next(s for s in sorted(lib.scenes) if len(truth.scenes[s].targets) == 2)
+        lib.groups.clear()
+        lib.groups[1] = StashGroup(1, "Twin")
+        sandbox.stash.state.extras.set("group", 1, synopsis="Both sides", front_image=GROUP_IMAGE)
+        for sid, scene in lib.scenes.items():
+            scene.groups = [(1, 1)] if sid == twin else []
+        payload = sandbox.harness.stdin_payload({"mode": "sync_all"})
+        assert run_in_process(payload, tmp_path / "data").ok
+        found = [find(sandbox.plex, section, "Twin") for section, _ in truth.scenes[twin].targets]
+        assert len({c.rating_key for c in found if c is not None}) == 2
+        assert all(c is not None and c.summary == "Both sides" for c in found)
+        assert all(c is not None and _poster(c) == GROUP_IMAGE for c in found)
+    finally:
+        sandbox.stop()
