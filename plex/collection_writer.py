@@ -1,11 +1,12 @@
 """Writing the details of one collection we own (issue 19): summary, poster, custom sort and the
 scene order, each only when Stash's value changed and Plex still holds what we left there.
 
-Per collection, only when its fingerprint or its members changed: one GET of the collection
-(with its preferences), then at most one type-18 edit, one poster upload, the sort PUT and the
-moves; one more GET after an edit for the post-write baseline. A field whose value differs
-from that baseline was edited by hand and is kept, whatever `preserve_plex_edits` says
-(collections are shared objects users curate).
+Details (`write_collection`), only when Stash's values changed: one GET of the collection,
+at most one type-18 edit and one poster upload, one more GET after an edit for the post-write
+baseline. Order (`write_order`, a group, once per run when its members changed): plexapi's
+`sortUpdate` (the GET of its preferences, the PUT once), its children, the moves. A field
+whose value differs from that baseline was edited by hand and is kept, whatever
+`preserve_plex_edits` says (collections are shared objects users curate).
 """
 
 from __future__ import annotations
@@ -28,7 +29,14 @@ from stash.errors import ImageUnavailable
 from stash.images import is_placeholder_url
 from sync_queue.collection_state import CollectionRow
 
-__all__ = ["Details", "WriteReport", "rename_collection", "write_collection"]
+__all__ = [
+    "Details",
+    "WriteReport",
+    "order_fingerprint",
+    "rename_collection",
+    "write_collection",
+    "write_order",
+]
 
 
 @dataclass(frozen=True)
@@ -97,17 +105,14 @@ def write_collection(
     fetch_image: Callable[[str], bytes],
     row: CollectionRow,
     details: Details,
-    members_changed: bool,
 ) -> WriteReport:
-    """Bring one owned collection to `details` (and, for a group, `row.state["members"]`'s
-    order). Mutates `row.state`; returns what it cost. Plex and Stash errors propagate (the
-    fingerprint is stored only at the end, so the next run tries again)."""
+    """Bring one owned collection's title, summary and poster to `details`. Mutates
+    `row.state`; returns what it cost. Plex and Stash errors propagate (the fingerprint is
+    stored only at the end, so the next sync tries again). The order is `write_order`'s."""
     report = WriteReport()
     state = row.state
-    members = state.get("members") or {}
     details_fp = details.fingerprint()
-    order_fp = fingerprint(sorted(members.items())) if details.ordered else None
-    if state.get("fp") == details_fp and state.get("order_fp") == order_fp and not members_changed:
+    if state.get("fp") == details_fp:
         return report  # nothing Stash says changed: no request at all
     snap = api.get(row.rating_key)
     report.reads += 1
@@ -123,7 +128,7 @@ def write_collection(
             report.kept.append(name)
         else:
             edits[name] = want
-    poster_done = _poster(api, fetch_image, row, details, report)
+    _poster(api, fetch_image, row, details, report)
     if edits:
         api.edit(row.section_id, row.rating_key, edits)
         report.edits += 1
@@ -132,12 +137,27 @@ def write_collection(
         report.reads += 1
         for name in edits:
             base[name] = fingerprint(getattr(after, name))
-        snap = after
-    if details.ordered:
-        _order(api, row, snap.sort, members, report)
-        state["order_fp"] = order_fp
-    if poster_done:
-        state["fp"] = details_fp
+    state["fp"] = details_fp
+    return report
+
+
+def order_fingerprint(row: CollectionRow) -> str:
+    """Fingerprint of the group's members and their places (what `write_order` reaches)."""
+    return fingerprint(sorted((row.state.get("members") or {}).items()))
+
+
+def write_order(api: PlexCollections, row: CollectionRow) -> WriteReport:
+    """A group's collection in scene_index order: the custom sort (plexapi `sortUpdate`: a GET
+    of its preferences, then the PUT, once), the children, the moves. Nothing when the members
+    did not change since the last order; a sort or an order changed by hand is kept."""
+    report = WriteReport()
+    wanted = order_fingerprint(row)
+    if row.state.get("order_fp") == wanted:
+        return report
+    snap = api.get(row.rating_key)
+    report.reads += 1
+    _order(api, row, snap.sort, row.state.get("members") or {}, report)
+    row.state["order_fp"] = wanted
     return report
 
 
@@ -147,19 +167,19 @@ def _poster(
     row: CollectionRow,
     details: Details,
     report: WriteReport,
-) -> bool:
-    """Upload the Stash image when its URL changed; True when the poster is settled (a
-    Stash error leaves it unsettled, so the next run tries again)."""
+) -> None:
+    """Upload the Stash image when its URL changed (a Stash outage propagates: the details'
+    fingerprint is then not stored, so the next sync tries again)."""
     state = row.state
     url = details.image_url
     if not url:
-        return True
+        return
     url_fp = fingerprint(url)
     if state.get("url") == url_fp:
-        return True
+        return
     if is_placeholder_url(url):
         report.no_image = "Stash has no image (placeholder)"
-        return True
+        return
     uploaded = state.get("poster")
     if uploaded:
         selected = api.selected_poster(row.rating_key)
@@ -167,13 +187,13 @@ def _poster(
         if not (selected or "").endswith(str(uploaded)):
             report.kept.append("poster")  # replaced by hand since our upload
             state["url"] = url_fp
-            return True
+            return
     try:
         data = fetch_image(url)
     except ImageUnavailable as exc:
         report.no_image = str(exc)  # a placeholder or not an image: never uploaded
         state["url"] = url_fp
-        return True
+        return
     digest = hashlib.sha1(data).hexdigest()
     if digest != uploaded:
         api.upload_poster(row.rating_key, data)
@@ -181,7 +201,6 @@ def _poster(
         _lock(row, ["thumb"])  # Plex locks the poster it selects on upload
         state["poster"] = digest
     state["url"] = url_fp
-    return True
 
 
 def _order(

@@ -27,7 +27,14 @@ from base.errors import PlexError, StashError
 from base.status import SceneStatus
 from plex.client import PlexClient
 from plex.collection_plan import CollectionRef, choose_source, clean_details, member_key, scene_refs
-from plex.collection_writer import Details, WriteReport, rename_collection, write_collection
+from plex.collection_writer import (
+    Details,
+    WriteReport,
+    order_fingerprint,
+    rename_collection,
+    write_collection,
+    write_order,
+)
 from plex.collections import PlexCollections
 from stash.entity_details import fetch_entity_details
 from sync_queue.collection_state import CollectionRow, CollectionStore
@@ -53,6 +60,7 @@ class CollectionPass:
         self._sections: list[int] | None = None
         self.totals = WriteReport()
         self.described = 0
+        self.pending_order: dict[tuple[int, str], int] = {}  # group collections to order
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -165,37 +173,62 @@ class CollectionPass:
                     "the group's synopsis, image and scene order"
                 )
             row.kind, row.entity_id = source.kind, source.entity_id
-            members_changed = source.kind == "group" and _members(
-                row, source.entity_id, pairs[row.key]["scenes"]
-            )
+            if source.kind == "group":
+                _members(row, source.entity_id, pairs[row.key]["scenes"])
+                if row.state.get("order_fp") != order_fingerprint(row):
+                    self.pending_order[row.key] = row.rating_key
             wanted = Details(
                 title=row.title or source.name,
                 summary=clean_details(info.summary),
                 image_url=info.image_url,
                 ordered=source.kind == "group",
             )
+            changed[id(row)] = row  # members learnt are kept even when Plex fails below
             try:
-                report = write_collection(
-                    self.api, ctx.stash.fetch_image, row, wanted, members_changed
-                )
+                report = write_collection(self.api, ctx.stash.fetch_image, row, wanted)
             except (PlexError, StashError) as exc:
                 ctx.log.warning(
                     f"Collection '{row.title}' was not described this time ({exc}); the next "
                     "sync of its scenes tries again"
                 )
-                changed[id(row)] = row  # members learnt so far are kept
                 continue
-            changed[id(row)] = row
-            self._add(report)
-            if report.writes:
-                self.described += 1
-                kept = f"; kept hand edits: {', '.join(report.kept)}" if report.kept else ""
-                ctx.log.debug(
-                    f"Collection '{row.title}' (Plex {row.rating_key}): {report.edits} edit(s), "
-                    f"{report.uploads} upload(s), {report.sorts} sort change(s), "
-                    f"{report.moves} move(s){kept}"
-                )
+            self._done(ctx, row, report)
         store.put_many(changed.values())
+
+    def _done(self, ctx: StepContext, row: CollectionRow, report: WriteReport) -> None:
+        self._add(report)
+        if report.writes:
+            self.described += 1
+            kept = f"; kept hand edits: {', '.join(report.kept)}" if report.kept else ""
+            ctx.log.debug(
+                f"Collection '{row.title}' (Plex {row.rating_key}): {report.edits} edit(s), "
+                f"{report.uploads} upload(s), {report.sorts} sort change(s), "
+                f"{report.moves} move(s){kept}"
+            )
+
+    def flush(self, ctx: StepContext) -> None:
+        """The run's end: every group collection whose members changed is put in scene_index
+        order once (batches only learn members, so a first sync costs items - 1 moves at
+        most, not that per batch)."""
+        pending, self.pending_order = self.pending_order, {}
+        if not pending:
+            return
+        store = ctx.sync_state.collections
+        rows = {r.key: r for r in store.by_names({key for _, key in pending})}
+        for key, rating_key in sorted(pending.items()):
+            row = rows.get(key)
+            if row is None or row.rating_key != rating_key or not row.owned:
+                continue
+            try:
+                report = write_order(self.api, row)
+            except PlexError as exc:
+                ctx.log.warning(
+                    f"Collection '{row.title}' was not put in scene order this time ({exc}); "
+                    "the next sync of its scenes tries again"
+                )
+                continue
+            store.put_many([row])
+            self._done(ctx, row, report)
 
     def _decide(
         self, pairs: Mapping[tuple[int, str], dict[str, Any]], rows: dict[tuple[int, str], Any]
@@ -256,6 +289,7 @@ class CollectionsStep:
     def __init__(self, inner: PlexStep, collections: CollectionPass) -> None:
         self.inner = inner
         self.collections = collections
+        self._ctx: StepContext | None = None
 
     @property
     def requests_made(self) -> int:  # type: ignore[override]
@@ -265,12 +299,19 @@ class CollectionsStep:
         self.inner.health_check()
 
     def close(self) -> None:
-        self.inner.close()
+        try:
+            if self._ctx is not None:
+                self.collections.flush(self._ctx)
+        except (PlexError, StashError) as exc:
+            self._ctx.log.debug(f"collections at the end of the run: {type(exc).__name__}: {exc}")  # type: ignore[union-attr]
+        finally:
+            self.inner.close()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)  # counts, index, ... for benches and tests
 
     def process(self, scenes: list[dict[str, Any]], ctx: StepContext) -> dict[int, Outcome]:
+        self._ctx = ctx
         try:
             self.collections.before(scenes, ctx)
         except (PlexError, StashError) as exc:  # the scene step meets a real outage itself
