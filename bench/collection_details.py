@@ -148,12 +148,13 @@ def measure(scenes: int) -> dict[str, Any]:
                 "items": len(order) if name == "group" else scenes,
                 "edits": counts[EDIT + " PUT"],
                 "uploads": counts[UPLOAD + " POST"],
-                "sort": counts[COLL_GET + " GET"] and 1 + counts[SORT_PUT + " PUT"],
                 "sort_put": counts[SORT_PUT + " PUT"],
                 "moves": counts[MOVE + " PUT"],
+                # The sort's GET (plexapi `preferences()`) is counted with the sort, not here.
                 "reads": counts[COLL_GET + " GET"]
                 + counts[CHILDREN + " GET"]
-                + counts[POSTERS_GET + " GET"],
+                + counts[POSTERS_GET + " GET"]
+                - (1 if counts[SORT_PUT + " PUT"] else 0),
             }
         )
     return {
@@ -177,12 +178,12 @@ def report(result: dict[str, Any]) -> str:
         "a text; the worker in this process, batches of 200. Requests per collection, from the "
         "Plex emulator's log:",
         "",
-        "| Collection | items | type-18 edits | uploads | sort: GET + PUT | moves | reads "
-        "(collection, children, posters) |",
+        "| Collection | items | type-18 edits | uploads | sort: GET + PUT | moves | other reads "
+        "(collection before/after the edit, children pages) |",
         "|---|---|---|---|---|---|---|",
     ]
     for row in result["rows"]:
-        sort = f"1 + {row['sort_put']}" if row["collection"] == "group" else "0"
+        sort = f"1 + {row['sort_put']}" if row["sort_put"] else "0"
         lines.append(
             f"| {row['collection']} | {row['items']:,} | {row['edits']} | {row['uploads']} | "
             f"{sort} | {row['moves']:,} | {row['reads']} |"
@@ -192,11 +193,11 @@ def report(result: dict[str, Any]) -> str:
         "",
         f"Budget per collection with details: at most 1 edit, 1 upload, 2 sort requests and "
         f"items - 1 = {group['items'] - 1:,} moves; the moves are the items outside the "
-        "longest run already in order (`plex.collection_plan.plan_moves`). The sort's GET is "
-        "also the read of the collection's current fields (plexapi's `preferences()` answers "
-        "with both); studios keep Plex's order. Section listings (`type=18`, ownership "
-        f"before and after the tag push): {result['listings']}. Group in `scene_index` order "
-        f"afterwards: **{result['in_order']}**. First sync {result['first_s']:.1f} s.",
+        "longest run already in order (`plex.collection_plan.plan_moves`), sent once at the end "
+        "of the run (batches only learn the members); studios keep Plex's order. Section "
+        f"listings (`type=18`, ownership before and after the tag push): {result['listings']}. "
+        f"Group in `scene_index` order afterwards: **{result['in_order']}**. "
+        f"First sync {result['first_s']:.1f} s.",
         "",
         f"Unchanged re-sync: {result['writes_again']} Plex writes, "
         f"{result['collection_reads_again']} collection requests ({result['again_s']:.1f} s).",
