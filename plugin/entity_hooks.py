@@ -13,8 +13,9 @@ worker expands it into scenes (worker/expand.py). What is recorded:
 
 `inputFields` decides whether an update can change what Plex shows (`RELEVANT_FIELDS`): only
 names are pushed (actors, genres, studio, collections), plus a studio's parent (its name is a
-collection). An edit sending none of them (a rating or favourite click, an image, aliases)
-records nothing; absent `inputFields` means "unknown" and is recorded. A bulk entity edit
+collection) and what a collection shows (a studio's details and image, a group's synopsis and
+front image). An edit sending none of them (a rating or favourite click, a performer's image,
+aliases) records nothing; absent `inputFields` means "unknown" and is recorded. A bulk entity edit
 (`input.ids`, or a list input) is recorded by its first hook, like a bulk scene edit.
 """
 
