@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from base.errors import PlexError, StashError
+from base.errors import PlexAuthError, PlexError, PlexNotFound, PlexServerDown, StashError
 from base.status import SceneStatus
 from plex.client import PlexClient
 from plex.collection_plan import CollectionRef, choose_source, clean_details, member_key, scene_refs
@@ -140,12 +140,14 @@ class CollectionPass:
             state = states.get(sid)
             if state is None:
                 continue
+            retagged = "collection" in outcomes[sid].written
             for ref in self._refs(scene):
                 for section in {s for s, _ in state.targets}:
                     keys = sorted(rk for s, rk in state.targets if s == section)
                     entry = pairs.setdefault((section, ref.key), {"refs": set(), "scenes": {}})
                     entry["refs"].add(ref)
                     entry["scenes"][sid] = (scene, keys)
+                    entry["retagged"] = entry.get("retagged", False) or retagged
         if not pairs:
             return
         store = ctx.sync_state.collections
@@ -185,7 +187,12 @@ class CollectionPass:
             )
             changed[id(row)] = row  # members learnt are kept even when Plex fails below
             try:
-                report = write_collection(self.api, ctx.stash.fetch_image, row, wanted)
+                try:
+                    report = write_collection(self.api, ctx.stash.fetch_image, row, wanted)
+                except PlexNotFound:
+                    if not self._found_again(row):
+                        raise
+                    report = write_collection(self.api, ctx.stash.fetch_image, row, wanted)
             except (PlexError, StashError) as exc:
                 ctx.log.warning(
                     f"Collection '{row.title}' was not described this time ({exc}); the next "
@@ -194,6 +201,16 @@ class CollectionPass:
                 continue
             self._done(ctx, row, report)
         store.put_many(changed.values())
+
+    def _found_again(self, row: CollectionRow) -> bool:
+        """Our collection answered 404: look for the one of that name now (see `_adopt`)."""
+        listing = self.api.listing(row.section_id)
+        self.listed[row.section_id] = listing
+        if not _adopt(row, listing.get(row.name_key)):
+            return False
+        if row.kind == "group":
+            self.pending_order[row.key] = row.rating_key
+        return True
 
     def _done(self, ctx: StepContext, row: CollectionRow, report: WriteReport) -> None:
         self._add(report)
@@ -236,12 +253,20 @@ class CollectionPass:
         """Ours or not, for pairs never decided: one listing per section after our push,
         compared with the listing from before it."""
         undecided = [k for k in pairs if k not in rows]
+        # Ours, and its items tagged again by this batch: Plex may have made a new one (ours
+        # was deleted by hand), which the listing shows under another ratingKey.
+        retagged = [k for k in pairs if pairs[k].get("retagged") and k in rows and rows[k].owned]
         fresh: list[CollectionRow] = []
-        for section in sorted({s for s, _ in undecided}):
+        for section in sorted({s for s, _ in undecided} | {s for s, _ in retagged}):
             before = self.listed.get(section)
             after = self.api.listing(section)
             self.totals.reads += 1
             self.listed[section] = after
+            for key in [k for k in retagged if k[0] == section]:
+                if _adopt(rows[key], after.get(key[1])):
+                    fresh.append(rows[key])
+                    if rows[key].kind == "group":
+                        self.pending_order[key] = rows[key].rating_key
             if before is None:
                 continue  # no state from before our push (cannot happen after `before`)
             for key in [k for k in undecided if k[0] == section]:
@@ -265,6 +290,18 @@ class CollectionPass:
     def _add(self, report: WriteReport) -> None:
         for name in ("reads", "edits", "uploads", "sorts", "moves"):
             setattr(self.totals, name, getattr(self.totals, name) + getattr(report, name))
+
+
+def _adopt(row: CollectionRow, rating_key: int | None) -> bool:
+    """Our collection was deleted by hand and Plex made a new one when our scene writes
+    tagged the items again: the new one is ours (it appeared after our tag push). Its details
+    and order start afresh; the members stay."""
+    if rating_key is None or rating_key == row.rating_key:
+        return False
+    row.rating_key = rating_key
+    members = row.state.get("members")
+    row.state = {"members": members} if members else {}
+    return True
 
 
 def _members(
@@ -301,9 +338,12 @@ class CollectionsStep:
     def close(self) -> None:
         try:
             if self._ctx is not None:
-                self.collections.flush(self._ctx)
-        except (PlexError, StashError) as exc:
-            self._ctx.log.debug(f"collections at the end of the run: {type(exc).__name__}: {exc}")  # type: ignore[union-attr]
+                self._guarded(self._ctx, "at the end of the run", self.collections.flush)
+                if self.collections.described:
+                    self._ctx.log.info(
+                        f"Plex collections: {self.collections.described} described from their "
+                        "Stash group or studio (summary, poster, scene order)"
+                    )
         finally:
             self.inner.close()
 
@@ -312,19 +352,33 @@ class CollectionsStep:
 
     def process(self, scenes: list[dict[str, Any]], ctx: StepContext) -> dict[int, Outcome]:
         self._ctx = ctx
-        try:
-            self.collections.before(scenes, ctx)
-        except (PlexError, StashError) as exc:  # the scene step meets a real outage itself
-            ctx.log.debug(f"collections before the batch: {type(exc).__name__}: {exc}")
+        self._guarded(ctx, "before this batch", lambda c: self.collections.before(scenes, c))
         outcomes = self.inner.process(scenes, ctx)
+        self._guarded(
+            ctx, "after this batch", lambda c: self.collections.after(scenes, outcomes, c)
+        )
+        return outcomes
+
+    @staticmethod
+    def _guarded(ctx: StepContext, when: str, work: Any) -> None:
+        """Collections never change a scene's outcome: trouble is one warning line (the
+        details in a debug line), and the next sync of their scenes tries again."""
         try:
-            self.collections.after(scenes, outcomes, ctx)
+            work(ctx)
+        except (PlexServerDown, PlexAuthError) as exc:  # the scene step reports it, once
+            ctx.log.debug(f"collections {when}: {type(exc).__name__}: {exc}")
         except (PlexError, StashError) as exc:
             ctx.log.warning(
-                f"Collections were not described after this batch ({exc}); the next sync of "
-                "their scenes tries again"
+                f"Plex collections were not updated {when} ({exc}); the next sync of their "
+                "scenes tries again"
             )
-        return outcomes
+        except Exception as exc:  # a bug or hostile data must not fail the batch's scenes
+            ctx.log.warning(
+                f"Plex collections were not updated {when} because of an unexpected "
+                "problem; the next sync of their scenes tries again (Debug logging shows "
+                "the details)"
+            )
+            ctx.log.debug(f"collections {when}: {type(exc).__name__}: {exc}")
 
 
 def with_collections(step: PlexStep, ctx: StepContext, client: PlexClient) -> PlexStep:

@@ -253,7 +253,8 @@ def test_skip_collection_details_leaves_collections_bare(world: World) -> None:
     world.run()
     saga = world.coll("The Saga")
     assert (saga.summary, saga.posters, saga.sort) == (None, [], 0)
-    assert not [r for r in world.sandbox.plex.log.records if "collections" in r.path]
+    records = world.sandbox.plex.log.records
+    assert not [r for r in records if "collections" in r.path or ("type", "18") in r.query]
 
 
 def test_unlock_plex_fields_unlocks_collection_fields(world: World) -> None:
@@ -302,3 +303,23 @@ def test_a_group_in_two_sections_gets_one_collection_per_section(tmp_path: Path)
         assert all(c is not None and _poster(c) == GROUP_IMAGE for c in found)
     finally:
         sandbox.stop()
+
+
+def test_a_collection_deleted_by_hand_is_described_again_when_plex_recreates_it(
+    world: World,
+) -> None:
+    world.run()
+    old = world.coll("The Saga").rating_key
+    state = world.sandbox.plex.state
+    with state.library.lock:  # deleted in Plex: gone, and its tag with it
+        del state.collections[old]
+        for item in state.library.items.values():
+            item.tags["collection"] = [
+                t for t in item.tags.get("collection", []) if t != "The Saga"
+            ]
+    world.run()  # the scene writes tag the items again; Plex makes a new collection
+    again = world.coll("The Saga")
+    assert again.rating_key != old
+    assert again.summary == "A saga in four parts." and _poster(again) == GROUP_IMAGE
+    saga_items = world.items(world.saga)
+    assert world.order("The Saga") == [saga_items[i] for i in (1, 3, 0, 2)]
