@@ -11,8 +11,9 @@ scene step itself is untouched. Per batch:
 - after them: the synced scenes' (section, collection) pairs; an undecided pair is decided
   with one more listing of the section (ours when it appeared after our push, else not ours,
   forever); for the collections we own, one Stash request per 100 entities for their
-  details, and `plex.collection_writer.write_collection` for each whose fingerprint or group
-  members changed.
+  details, and `plex.collection_writer.write_collection` for each whose fingerprint changed;
+  a group's members are learnt;
+- at the end of the run (`close`): `write_order` once for each group whose members changed.
 An unchanged re-sync costs no Plex request here (every pair decided, every fingerprint equal)
 and one Stash request per batch holding owned collections. Trouble with a collection is one
 warning line and never changes a scene's outcome.
@@ -107,10 +108,13 @@ class CollectionPass:
         report = rename_collection(self.api, row, title)
         self._add(report)
         if "title" in report.kept:
-            ctx.log.info(
-                f"Collection '{old}' was renamed by hand in Plex; Stash's new name '{title}' "
-                "is not applied to it"
-            )
+            if row.state.get("kept_title") != title:  # said once per new name
+                row.state["kept_title"] = title
+                store.put_many([row])
+                ctx.log.info(
+                    f"Collection '{old}' was renamed by hand in Plex; Stash's new name "
+                    f"'{title}' is not applied to it"
+                )
             return
         row.name_key = title.casefold()
         store.put_many([row])
