@@ -323,3 +323,19 @@ def test_a_collection_deleted_by_hand_is_described_again_when_plex_recreates_it(
     assert again.summary == "A saga in four parts." and _poster(again) == GROUP_IMAGE
     saga_items = world.items(world.saga)
     assert world.order("The Saga") == [saga_items[i] for i in (1, 3, 0, 2)]
+
+
+def test_a_group_wins_a_name_it_shares_with_a_studio_said_once(world: World) -> None:
+    world.sandbox.generated.stash.groups[2].name = "Studio Two"  # the series' studio's name
+    first = world.run()
+    shared = world.coll("Studio Two")
+    assert shared.summary == "Another one."  # the group's synopsis, not the studio's details
+    assert shared.sort == 2 and world.order("Studio Two") == world.items(world.series)[::-1]
+    again = world.run()
+    lines = [
+        line
+        for run in (first, again)
+        for line in run.stderr.splitlines()
+        if "both a group and a studio" in line
+    ]
+    assert len(lines) == 1 and "'Studio Two'" in lines[0]
