@@ -2,8 +2,8 @@
 show get the details of their Stash group or studio; before them, renamed entities rename
 the collections we own.
 
-`with_collections` wraps the run's Plex step (`worker.services.default_plex_step`), so the
-scene step itself is untouched. Per batch:
+`worker.collection_step.with_collections` wraps the run's Plex step with it, so the scene step
+itself is untouched. Per batch:
 - before the scene writes: a group or studio renamed since our last write gets its collection's
   title edited (the scene writes then find the new tag in place); names the batch pushes that
   were never decided in a section the batch may write to get that section's collections
@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from base.errors import PlexAuthError, PlexError, PlexNotFound, PlexServerDown, StashError
+from base.errors import PlexError, PlexNotFound, StashError
 from base.status import SceneStatus
 from plex.client import PlexClient
 from plex.collection_plan import CollectionRef, choose_source, clean_details, member_key, scene_refs
@@ -41,9 +41,9 @@ from stash.entity_details import fetch_entity_details
 from sync_queue.collection_state import CollectionRow, CollectionStore
 from validation.desired import DesiredOptions, Skip, build_desired
 from worker.outcomes import Outcome
-from worker.step import PlexStep, StepContext
+from worker.step import StepContext
 
-__all__ = ["CollectionPass", "CollectionsStep", "with_collections"]
+__all__ = ["CollectionPass"]
 
 # Outcomes whose items carry the scene's collection tags now.
 _TAGGED = (SceneStatus.SYNCED, SceneStatus.UNCHANGED, SceneStatus.COVER_PENDING)
@@ -322,74 +322,3 @@ def _members(
             members[str(sid)] = entry
             changed = True
     return changed
-
-
-class CollectionsStep:
-    """The run's Plex step with the collection pass around each batch (`PlexStep` contract)."""
-
-    def __init__(self, inner: PlexStep, collections: CollectionPass) -> None:
-        self.inner = inner
-        self.collections = collections
-        self._ctx: StepContext | None = None
-
-    @property
-    def requests_made(self) -> int:  # type: ignore[override]
-        return self.inner.requests_made
-
-    def health_check(self) -> None:
-        self.inner.health_check()
-
-    def close(self) -> None:
-        try:
-            if self._ctx is not None:
-                self._guarded(self._ctx, "at the end of the run", self.collections.flush)
-                if self.collections.described:
-                    self._ctx.log.info(
-                        f"Plex collections: {self.collections.described} described from their "
-                        "Stash group or studio (summary, poster, scene order)"
-                    )
-        finally:
-            self.inner.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)  # counts, index, ... for benches and tests
-
-    def process(self, scenes: list[dict[str, Any]], ctx: StepContext) -> dict[int, Outcome]:
-        self._ctx = ctx
-        self._guarded(ctx, "before this batch", lambda c: self.collections.before(scenes, c))
-        outcomes = self.inner.process(scenes, ctx)
-        self._guarded(
-            ctx, "after this batch", lambda c: self.collections.after(scenes, outcomes, c)
-        )
-        return outcomes
-
-    @staticmethod
-    def _guarded(ctx: StepContext, when: str, work: Any) -> None:
-        """Collections never change a scene's outcome: trouble is one warning line (the
-        details in a debug line), and the next sync of their scenes tries again."""
-        try:
-            work(ctx)
-        except (PlexServerDown, PlexAuthError) as exc:  # the scene step reports it, once
-            ctx.log.debug(f"collections {when}: {type(exc).__name__}: {exc}")
-        except (PlexError, StashError) as exc:
-            ctx.log.warning(
-                f"Plex collections were not updated {when} ({exc}); the next sync of their "
-                "scenes tries again"
-            )
-        except Exception as exc:  # a bug or hostile data must not fail the batch's scenes
-            ctx.log.warning(
-                f"Plex collections were not updated {when} because of an unexpected "
-                "problem; the next sync of their scenes tries again (Debug logging shows "
-                "the details)"
-            )
-            ctx.log.debug(f"collections {when}: {type(exc).__name__}: {exc}")
-
-
-def with_collections(step: PlexStep, ctx: StepContext, client: PlexClient) -> PlexStep:
-    """`step` with the collection pass, unless collections or their details are off."""
-    config = ctx.config
-    if config.skip_collections or config.skip_collection_details:
-        return step
-    return CollectionsStep(
-        step, CollectionPass(client, DesiredOptions.from_config(config), config.library_names)
-    )
