@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from base.errors import PlexAuthError, PlexError, PlexServerDown, StashError
+from base.errors import PlexError, StashError
+from base.status import Treatment
 from plex.client import PlexClient
 from validation.desired import DesiredOptions
-from worker.collections import CollectionPass
+from worker.collections import OUTAGES, CollectionPass
 from worker.outcomes import Outcome
 from worker.step import PlexStep, StepContext
 
@@ -26,6 +27,7 @@ class CollectionsStep:
         self.inner = inner
         self.collections = collections
         self._ctx: StepContext | None = None
+        self._halted = False  # a batch was blocked: Plex or Stash is down, the run stops
 
     @property
     def requests_made(self) -> int:  # type: ignore[override]
@@ -36,7 +38,7 @@ class CollectionsStep:
 
     def close(self) -> None:
         try:
-            if self._ctx is not None:
+            if self._ctx is not None and not self._halted:
                 self._guarded(self._ctx, "at the end of the run", self.collections.flush)
                 if self.collections.described:
                     self._ctx.log.info(
@@ -51,11 +53,15 @@ class CollectionsStep:
 
     def process(self, scenes: list[dict[str, Any]], ctx: StepContext) -> dict[int, Outcome]:
         self._ctx = ctx
-        self._guarded(ctx, "before this batch", lambda c: self.collections.before(scenes, c))
+        if not self._halted:
+            self._guarded(ctx, "before this batch", lambda c: self.collections.before(scenes, c))
         outcomes = self.inner.process(scenes, ctx)
-        self._guarded(
-            ctx, "after this batch", lambda c: self.collections.after(scenes, outcomes, c)
-        )
+        if any(o.treatment is Treatment.BLOCK for o in outcomes.values()):
+            self._halted = True  # the run stops with the scene step's one outage line
+        else:
+            self._guarded(
+                ctx, "after this batch", lambda c: self.collections.after(scenes, outcomes, c)
+            )
         return outcomes
 
     @staticmethod
@@ -64,7 +70,7 @@ class CollectionsStep:
         details in a debug line), and the next sync of their scenes tries again."""
         try:
             work(ctx)
-        except (PlexServerDown, PlexAuthError) as exc:  # the scene step reports it, once
+        except OUTAGES as exc:  # the scene step reports an outage, once
             ctx.log.debug(f"collections {when}: {type(exc).__name__}: {exc}")
         except (PlexError, StashError) as exc:
             ctx.log.warning(

@@ -24,7 +24,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from base.errors import PlexError, PlexNotFound, StashError
+from base.errors import (
+    PlexAuthError,
+    PlexError,
+    PlexNotFound,
+    PlexServerDown,
+    PlexTransient,
+    StashError,
+    StashUnavailable,
+)
 from base.status import SceneStatus
 from plex.client import PlexClient
 from plex.collection_plan import CollectionRef, choose_source, clean_details, member_key, scene_refs
@@ -43,8 +51,10 @@ from validation.desired import DesiredOptions, Skip, build_desired
 from worker.outcomes import Outcome
 from worker.step import StepContext
 
-__all__ = ["CollectionPass"]
+__all__ = ["OUTAGES", "CollectionPass"]
 
+# Plex or Stash not answering: the scene step says so once; the pass stops quietly.
+OUTAGES = (PlexServerDown, PlexAuthError, PlexTransient, StashUnavailable)
 # Outcomes whose items carry the scene's collection tags now.
 _TAGGED = (SceneStatus.SYNCED, SceneStatus.UNCHANGED, SceneStatus.COVER_PENDING)
 
@@ -167,6 +177,20 @@ class CollectionPass:
             {(sources[r.key][0].kind, sources[r.key][0].entity_id) for r in owned},
         )
         changed = {id(r): r for r in fresh}
+        try:
+            self._describe(ctx, owned, sources, details, pairs, changed)
+        finally:
+            store.put_many(changed.values())  # decisions and members learnt are kept
+
+    def _describe(
+        self,
+        ctx: StepContext,
+        owned: list[CollectionRow],
+        sources: Mapping[tuple[int, str], tuple[CollectionRef, bool]],
+        details: Mapping[tuple[str, int], Any],
+        pairs: Mapping[tuple[int, str], dict[str, Any]],
+        changed: dict[int, CollectionRow],
+    ) -> None:
         for row in owned:
             source, shared = sources[row.key]
             info = details.get((source.kind, source.entity_id))
@@ -197,6 +221,8 @@ class CollectionPass:
                     if not self._found_again(row):
                         raise
                     report = write_collection(self.api, ctx.stash.fetch_image, row, wanted)
+            except OUTAGES:
+                raise
             except (PlexError, StashError) as exc:
                 ctx.log.warning(
                     f"Collection '{row.title}' was not described this time ({exc}); the next "
@@ -204,7 +230,6 @@ class CollectionPass:
                 )
                 continue
             self._done(ctx, row, report)
-        store.put_many(changed.values())
 
     def _found_again(self, row: CollectionRow) -> bool:
         """Our collection answered 404: look for the one of that name now (see `_adopt`)."""
@@ -242,6 +267,8 @@ class CollectionPass:
                 continue
             try:
                 report = write_order(self.api, row)
+            except OUTAGES:
+                raise
             except PlexError as exc:
                 ctx.log.warning(
                     f"Collection '{row.title}' was not put in scene order this time ({exc}); "
