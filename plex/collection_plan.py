@@ -12,14 +12,16 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import quote
 
-from validation.limits import MAX_SUMMARY_CHARS
-from validation.sanitize import clean_name, clean_summary
+from validation.limits import MAX_EDIT_QUERY_BYTES, MAX_SUMMARY_CHARS
+from validation.sanitize import clean_name, clean_summary, truncate
 
 __all__ = [
     "CUSTOM_SORT",
     "CollectionRef",
     "choose_source",
+    "clean_details",
     "desired_order",
     "fingerprint",
     "hand_edited",
@@ -98,9 +100,21 @@ def fingerprint(value: object) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def clean_details(text: object) -> str:
-    """A synopsis or studio details as a collection summary (same cleaning as scene summaries)."""
-    return clean_summary(text, MAX_SUMMARY_CHARS) if text else ""
+def clean_details(text: object, budget: int = MAX_EDIT_QUERY_BYTES - 1024) -> str:
+    """A synopsis or studio details as a collection summary: cleaned like a scene summary and
+    cut (at a grapheme boundary) so that, percent-encoded, it fits one type-18 edit's request
+    line with room for the rest of it (validation.limits.MAX_EDIT_QUERY_BYTES)."""
+    cleaned = clean_summary(text, MAX_SUMMARY_CHARS) if text else ""
+    if len(quote(cleaned, safe="")) <= budget:
+        return cleaned
+    low, high = 0, len(cleaned)
+    while low < high:  # the longest prefix whose encoding fits
+        middle = (low + high + 1) // 2
+        if len(quote(truncate(cleaned, middle), safe="")) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return truncate(cleaned, low)
 
 
 def member_key(scene: Mapping[str, object], group_id: int) -> list[object]:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from plex.collection_plan import (
     CollectionRef,
     choose_source,
+    clean_details,
     desired_order,
     fingerprint,
     hand_edited,
@@ -98,3 +99,13 @@ def test_hand_edits_are_told_from_the_baseline() -> None:
     assert not order_kept([1, 2, 3, 9], [1, 2, 3])  # Plex appended a new item
     assert not order_kept([1, 3], [1, 2, 3])  # an item left
     assert order_kept([2, 1, 3], [1, 2, 3])  # reordered by hand
+
+
+def test_a_long_synopsis_is_cut_to_fit_one_edit() -> None:
+    from urllib.parse import quote
+
+    long = "Épisode 🎬 " * 2000  # 20,000 characters, three bytes or more each when encoded
+    cut = clean_details(long)
+    assert cut and long.startswith(cut) and len(quote(cut, safe="")) <= 8 * 1024 - 1024
+    assert clean_details("short\r\ntext") == "short\ntext"
+    assert clean_details(None) == ""
