@@ -246,6 +246,7 @@ class _Handlers:
 
     def listing(self, request: Request, sid: str) -> Response:
         """`GET /library/sections/{id}/all?type=18` (plexapi `section.collections()`)."""
+        # Ordered like items (titleSort, then ratingKey): unverified, plexapi does not care.
         colls = sorted(
             collections_of(self.state, int(sid)),
             key=lambda c: ((c.title_sort or c.title).casefold(), c.rating_key),
