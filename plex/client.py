@@ -289,8 +289,13 @@ class PlexClient:
     def read_xml(
         self, path: str, *, label: str, headers: dict[str, str] | None = None
     ) -> ET.Element:
-        """One counted GET of `path` (query included), parsed; `label` names it in errors."""
+        """One counted GET of `path` (query included), parsed; `label` names it in errors (for
+        modules owning their own routes: `plex.history`, `plex.collections`)."""
         return self._get_xml(path, label=label, headers=headers)
+
+    def send(self, method: str, path: str, *, label: str, data: bytes | None = None) -> None:
+        """A write for a module owning its own routes: throttled, counted, translated."""
+        self._request(method, path, write=True, label=label, data=data)
 
     # -- server -------------------------------------------------------------------------------
 

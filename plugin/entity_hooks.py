@@ -13,8 +13,9 @@ worker expands it into scenes (worker/expand.py). What is recorded:
 
 `inputFields` decides whether an update can change what Plex shows (`RELEVANT_FIELDS`): only
 names are pushed (actors, genres, studio, collections), plus a studio's parent (its name is a
-collection). An edit sending none of them (a rating or favourite click, an image, aliases)
-records nothing; absent `inputFields` means "unknown" and is recorded. A bulk entity edit
+collection) and what a collection shows (a studio's details and image, a group's synopsis and
+front image). An edit sending none of them (a rating or favourite click, a performer's image,
+aliases) records nothing; absent `inputFields` means "unknown" and is recorded. A bulk entity edit
 (`input.ids`, or a list input) is recorded by its first hook, like a bulk scene edit.
 """
 
@@ -42,12 +43,14 @@ ENTITY_KINDS = {"Performer": "performer", "Studio": "studio", "Tag": "tag", "Gro
 DESTROY_SUFFIX = "_destroy"
 MERGE = "Tag.Merge.Post"
 # Update fields that can change a Plex item: the names pushed as actors, genres, studio and
-# collections, and a studio's parent (the parent's name is a collection of the scene).
+# collections, and a studio's parent (the parent's name is a collection of the scene); and
+# what a collection we own shows (issue 19): a studio's details and image, a group's synopsis
+# and front image.
 RELEVANT_FIELDS = {
     "performer": frozenset({"name"}),
-    "studio": frozenset({"name", "parent_id"}),
+    "studio": frozenset({"name", "parent_id", "details", "image"}),
     "tag": frozenset({"name"}),
-    "group": frozenset({"name"}),
+    "group": frozenset({"name", "synopsis", "front_image"}),
 }
 
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from base.timestamps import parse_rfc3339
+from sync_queue.collection_state import CollectionStore, schema_collections
 from sync_queue.db import JOURNAL_AUTO, open_database, write_txn
 from sync_queue.plex_activity import PlexActivityStore
 from sync_queue.plex_activity import create_tables as create_activity_tables
@@ -113,8 +114,14 @@ def _schema_plex_activity(conn: sqlite3.Connection) -> None:
     create_activity_tables(conn)
 
 
+def _schema_collections(conn: sqlite3.Connection) -> None:
+    # Issue 19: the collections we own and what we wrote (sync_queue/collection_state.py).
+    schema_collections(conn)
+
+
 # v4: the refusal memory (issue 15), its own step in sync_queue/refusals.py; v5: the
-# post-write baselines; then the Plex activity tables (issue 18).
+# post-write baselines; v6: the Plex activity tables (issue 18); v7: the collections
+# (issue 19).
 _MIGRATIONS = (
     _schema_v1,
     _schema_v2,
@@ -122,6 +129,7 @@ _MIGRATIONS = (
     schema_refusals,
     _schema_baselines,
     _schema_plex_activity,
+    _schema_collections,
 )
 
 
@@ -146,6 +154,11 @@ class SyncStateStore:
 
     def close(self) -> None:
         self._conn.close()
+
+    @property
+    def collections(self) -> CollectionStore:
+        """The collections we decided about (issue 19), in this same file."""
+        return CollectionStore(self._conn)
 
     def __enter__(self) -> SyncStateStore:
         return self

@@ -28,20 +28,29 @@ def run_unlock_fields(ctx: Context) -> dict[str, object]:
 
         with SyncStateStore(data_dir) as store:
             states = list(store.get_many(store.sync_timestamps()).values())
+            owned = store.collections.owned()
         ctx.log.info(f"{UNLOCK_TASK}: {len(states)} scene(s) in the sync state")
         report = unlock_fields(client, states, progress=ctx.progress)
+        from plex.collection_unlock import unlock_collections
+        from plex.collections import PlexCollections
+
+        collections, requests, failures = unlock_collections(PlexCollections(client), owned)
+        report.requests += requests
+        report.failures += failures
     summary: dict[str, object] = {
         "task": UNLOCK_TASK,
         "scenes": report.scenes,
         "items": report.items,
         "unlocked": len(report.unlocked),
+        "collections_unlocked": collections,
         "gone_from_plex": len(report.gone),
         "plex_requests": report.requests,
         "failures": report.failures[:20],
     }
     ctx.log.info(
         f"{UNLOCK_TASK}: unlocked {len(report.unlocked)} Plex item(s) of {report.scenes} "
-        f"scene(s) in {report.requests} request(s); {len(report.gone)} item(s) no longer in Plex"
+        f"scene(s) and {collections} collection(s) in {report.requests} request(s); "
+        f"{len(report.gone)} item(s) no longer in Plex"
     )
     for line in report.failures[:20]:
         ctx.log.warning(f"{UNLOCK_TASK}: not unlocked: {line}")

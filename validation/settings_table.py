@@ -157,6 +157,14 @@ SETTINGS: tuple[Setting, ...] = (
     _skip("performers", "actors (from Stash performers)"),
     _skip("tags", "genres (from Stash tags)"),
     _skip("collections", "collections (from studio, parent studio and groups)"),
+    Setting(
+        "skip_collection_details",
+        "BOOLEAN",
+        False,
+        "Skip collection details",
+        "Leave the collections Stash2Plex created bare: no poster, summary or scene order "
+        "from the Stash group or studio.",
+    ),
     _skip("poster", "poster (from the Stash cover)"),
     _skip("background", "background (from the Stash cover)"),
     Setting(

@@ -40,9 +40,10 @@ def default_plex_step(ctx: StepContext) -> PlexStep:
     from plex.opener import open_plex
 
     client = open_plex(ctx.config, ctx.data_dir, log=ctx.log)
+    from worker.collection_step import with_collections
     from worker.step_plex import build_plex_step
 
-    return build_plex_step(ctx, client)
+    return with_collections(build_plex_step(ctx, client), ctx, client)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from functools import partial
 
 from sandbox.httpd import Request, Response
 from sandbox.model import PlexItem, PlexSection
-from sandbox.plex_emu import activity_routes, images, listing, render, scans
+from sandbox.plex_emu import activity_routes, collections, images, listing, render, scans
 from sandbox.plex_emu.edits import EditError, agent_refresh, section_edit
 from sandbox.plex_emu.state import PlexState, refused_status
 
@@ -78,6 +78,7 @@ class PlexApp:
                 *activity_routes.routes(state),
             ]
         ]
+        collections.install(self)  # issue 19: collection routes (sandbox/plex_emu/collections.py)
 
     # -- transport ----------------------------------------------------------------------------
 

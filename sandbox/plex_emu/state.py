@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sandbox.model import PlexItem, PlexLibrary, PlexSection
 
@@ -106,6 +107,8 @@ class PlexState:
     missing_files: set[str] = field(default_factory=set)  # item files deleted from disk
     updated_at: int = 0  # server-level updatedAt
     activity: object = None  # sandbox.plex_emu.activity.Activity, made on first use
+    # ratingKey -> sandbox.plex_emu.collections.EmuCollection (issue 19)
+    collections: dict[int, Any] = field(default_factory=dict)
 
     def now(self) -> int:
         return int(self.clock())

@@ -79,6 +79,7 @@ _ENTITY_KINDS = {
     "Studio": ("studio", "studios"),
     "Tag": ("tag", "tags"),
     "Group": ("group", "groups"),
+    "Movie": ("group", "groups"),  # the same objects, named movies before v0.27
 }
 
 
@@ -192,6 +193,7 @@ def bind(schema: GraphQLSchema) -> None:
         "findTag": _find_one("Tag"),
         "findTags": _find_many("Tag", "tag_filter", None),
         "findGroup": _find_one("Group"),
+        "findMovie": _find_one("Movie"),
         "findGroups": _find_many("Group", "group_filter", None),
         "configuration": configuration,
         "jobQueue": job_queue,
