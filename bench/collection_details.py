@@ -39,7 +39,7 @@ LISTING = "GET /library/sections/{id}/all"
 
 def _world(scenes: int, data_dir: Path) -> Any:
     from sandbox.generator import GeneratorOptions
-    from sandbox.generator.options import SectionSpec
+    from sandbox.generator.options import FIRST_SYNC_ONLY, SectionSpec
     from sandbox.images import jpeg_bytes
     from sandbox.model import StashGroup, StashStudio
     from sandbox.world import start_sandbox
@@ -47,21 +47,7 @@ def _world(scenes: int, data_dir: Path) -> Any:
     options = GeneratorOptions(
         scenes=scenes,
         seed=19,
-        frac_no_files=0.0,
-        frac_outside_sections=0.0,
-        frac_not_scanned=0.0,
-        frac_ambiguous=0.0,
-        frac_basename=0.0,
-        frac_plex_empty=1.0,
-        frac_synced=0.0,
-        frac_stale=0.0,
-        frac_wiped=0.0,
-        frac_multi_file=0.0,
-        frac_dup_basename=0.0,
-        frac_nfd=0.0,
-        frac_no_cover=0.0,
-        frac_no_metadata=0.0,
-        plex_orphans=0,
+        **FIRST_SYNC_ONLY,  # type: ignore[arg-type]
         sections=(SectionSpec("Movies", ("Movies",)),),
     )
     world = start_sandbox(options, data_dir=data_dir, run_jobs_inline=False)

@@ -46,6 +46,19 @@ MATCHED_ONLY: dict[str, float | int] = {
     "plex_orphans": 0,
 }
 
+# MATCHED_ONLY on a Plex that holds none of the metadata yet, one file per scene, every scene
+# with a cover: a first sync of simple scenes.
+FIRST_SYNC_ONLY: dict[str, float | int] = {
+    **MATCHED_ONLY,
+    "frac_plex_empty": 1.0,
+    "frac_synced": 0.0,
+    "frac_stale": 0.0,
+    "frac_wiped": 0.0,
+    "frac_multi_file": 0.0,
+    "frac_nfd": 0.0,
+    "frac_no_cover": 0.0,
+}
+
 
 def default_sections() -> tuple[SectionSpec, ...]:
     """A Movies agent section and an Other Videos section sharing the folder "Shared"."""

@@ -22,7 +22,7 @@ import pytest
 from plugin.entity_hooks import plan_entity_event
 from runtime.invocation import HookEvent
 from sandbox.generator import GeneratorOptions
-from sandbox.generator.options import SectionSpec, default_sections
+from sandbox.generator.options import FIRST_SYNC_ONLY, SectionSpec, default_sections
 from sandbox.images import jpeg_bytes
 from sandbox.inprocess import run_in_process
 from sandbox.model import StashGroup, StashStudio
@@ -42,21 +42,7 @@ def _options(release_scenes: int = 12) -> GeneratorOptions:
     return GeneratorOptions(
         scenes=release_scenes,
         seed=19,
-        frac_no_files=0.0,
-        frac_outside_sections=0.0,
-        frac_not_scanned=0.0,
-        frac_ambiguous=0.0,
-        frac_basename=0.0,
-        frac_plex_empty=1.0,
-        frac_synced=0.0,
-        frac_stale=0.0,
-        frac_wiped=0.0,
-        frac_multi_file=0.0,
-        frac_dup_basename=0.0,
-        frac_nfd=0.0,
-        frac_no_cover=0.0,
-        frac_no_metadata=0.0,
-        plex_orphans=0,
+        **FIRST_SYNC_ONLY,  # type: ignore[arg-type]
         sections=(SectionSpec("Movies", ("Movies",)),),
     )
 
