@@ -14,6 +14,7 @@ from sandbox.httpd import Knobs, LoopbackServer, RequestLog
 from sandbox.model import PlexItem, PlexLibrary, PlexSection
 from sandbox.plex_emu import scans
 from sandbox.plex_emu.routes import PlexApp
+from sandbox.plex_emu.service_time import ServicedApp, ServiceTime
 from sandbox.plex_emu.state import PlexModes, PlexState, ScanEvent, ScanRequest
 from sandbox.secrets import distinctive, register
 
@@ -88,7 +89,8 @@ class PlexEmulator:
         register(token, *read_only_tokens)  # the suite's leak guard looks for these
         self.app = PlexApp(self.state, token, set(read_only_tokens))
         self._revoked = ""
-        self.server = LoopbackServer(self.app, port=port)
+        self.service = ServiceTime()  # how long a real PMS takes (zero: as fast as possible)
+        self.server = LoopbackServer(ServicedApp(self.app, self.service), port=port)
         self.knobs: Knobs = self.server.knobs
         self.log: RequestLog = self.server.log
 

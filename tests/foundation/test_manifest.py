@@ -156,7 +156,6 @@ NOT_BUILT_YET = {
     "pull_ratings": 18,
     "plex_accounts": 18,
     "skip_collection_details": 19,
-    "plex_parallel_writes": 20,
 }
 
 
