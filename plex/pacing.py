@@ -5,11 +5,12 @@
 after. A 5xx, a 429, a timeout or a connection reset (`PlexTransient`, `PlexServerDown`:
 decided by class, never by message) halves the limit, once per generation: requests that
 were in flight together when Plex answered so count as one signal. A run of successes adds
-one slot, up to the cap (`plex_parallel_writes`). A request that failed while it shared Plex
-with others ("crowded") is sent again once the limit has room: the failure may be ours, and
-every request the plugin sends is idempotent (values, whole tag lists, uploads of the same
-bytes, reads). A request that was alone in flight fails as it always did, so a Plex that is
-really down still stops the run through the outage streak.
+one slot, up to the cap (`plex_parallel_writes`). A request Plex answered with a 5xx or 429
+while it shared Plex with others ("crowded") is sent again once the limit has room: the
+failure may be ours, and every request the plugin sends is idempotent (values, whole tag
+lists, uploads of the same bytes, reads). A request that was alone in flight fails as it
+always did, so a Plex that is really down still stops the run through the outage streak; a
+timeout or a reset is never sent again (the run stops on it, as before).
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ class AdaptiveLimit:
                     self.limit = max(1, self.limit // 2)
                     self.generation += 1
                     self.halvings += 1
-                retry = slot.crowded and self.cap > 1
+                # A timeout or a reset is not sent again: the run stops on it as it always
+                # did (blocked: nothing failed, nothing lost), rather than wait out more.
+                retry = slot.crowded and isinstance(error, PlexTransient)
             self._cond.notify_all()
             return retry
 
