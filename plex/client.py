@@ -245,8 +245,9 @@ class PlexClient:
     ) -> requests.Response:
         """One raw request: a slot under the run's limit, writes spaced, counted, sent, a
         failure classified; sent again while the limit says so (`plex.pacing`); 2xx."""
+        resend = 0
         while True:
-            slot = self.limit.acquire()
+            slot = self.limit.acquire(resend)
             if write:
                 self.spacing.wait_turn()
             self.requests_made.add(write=write)
@@ -257,6 +258,7 @@ class PlexClient:
                 error = exc
             if not self.limit.release(slot, error):
                 break
+            resend += 1
         if error is not None:
             raise error
         return response

@@ -21,21 +21,25 @@ from collections.abc import Callable
 
 from base.errors import PlexServerDown, PlexTransient
 
-__all__ = ["OVERLOAD", "AdaptiveLimit", "Slot", "WriteSpacing"]
+__all__ = ["BUSY", "OVERLOAD", "AdaptiveLimit", "Slot", "WriteSpacing"]
 
 # The classes that say "Plex is overloaded or unwell" (plex.errors.translate_error: 408,
 # 429, 5xx → PlexTransient; refused, reset, timeout → PlexServerDown).
 OVERLOAD = (PlexTransient, PlexServerDown)
+# "Busy, ask again" answers: sent again as long as they met others in flight (the limit falls
+# to 1, where a request is alone); any other 5xx at most `resends` times.
+BUSY = frozenset({429, 503})
 
 
 class Slot:
     """One request's place in the gate: the generation it started in, and whether another
     request was in flight with it at any moment."""
 
-    __slots__ = ("crowded", "generation")
+    __slots__ = ("crowded", "generation", "resend")
 
-    def __init__(self, generation: int) -> None:
+    def __init__(self, generation: int, resend: int = 0) -> None:
         self.generation = generation
+        self.resend = resend  # how many times this request was sent before
         self.crowded = False
 
 
@@ -46,6 +50,9 @@ class AdaptiveLimit:
     def __init__(self, cap: int, *, success_run: int | None = None) -> None:
         self.cap = max(1, int(cap))
         self.limit = self.cap
+        # Resends of one request after a 5xx other than 503/429: one per halving from the cap
+        # down to 1 (16 → 4, 4 → 2), so a 500 that is the item's own costs a few, no loop.
+        self.resends = self.cap.bit_length() - 1
         # Successes in a row before one more slot: one per slot in use (TCP's additive step).
         self._success_run = success_run
         self.generation = 0
@@ -60,12 +67,13 @@ class AdaptiveLimit:
         with self._cond:
             return len(self._active)
 
-    def acquire(self) -> Slot:
-        """Wait for room under the current limit; the slot to give back with `release`."""
+    def acquire(self, resend: int = 0) -> Slot:
+        """Wait for room under the current limit; the slot to give back with `release`
+        (`resend`: the times this request was sent before)."""
         with self._cond:
             while len(self._active) >= self.limit:
                 self._cond.wait()
-            slot = Slot(self.generation)
+            slot = Slot(self.generation, resend)
             self._active.add(slot)
             if len(self._active) > 1:
                 for other in self._active:
@@ -92,7 +100,11 @@ class AdaptiveLimit:
                     self.halvings += 1
                 # A timeout or a reset is not sent again: the run stops on it as it always
                 # did (blocked: nothing failed, nothing lost), rather than wait out more.
-                retry = slot.crowded and isinstance(error, PlexTransient)
+                retry = (
+                    slot.crowded
+                    and isinstance(error, PlexTransient)
+                    and (getattr(error, "status", None) in BUSY or slot.resend < self.resends)
+                )
             self._cond.notify_all()
             return retry
 

@@ -44,6 +44,28 @@ def test_a_timeout_or_reset_is_never_sent_again() -> None:
     assert limit.release(second, PlexTransient("500")) is True
 
 
+def test_a_request_is_sent_again_at_most_once_per_halving() -> None:
+    limit = AdaptiveLimit(4)
+    assert limit.resends == 2
+    other = limit.acquire()  # always in flight: every try of ours is crowded
+    tries = 0
+    while True:
+        slot = limit.acquire(tries)
+        tries += 1
+        limit.limit = 4  # others' successes grew it back meanwhile
+        if not limit.release(slot, _status(PlexTransient("500 on this item"), 500)):
+            break
+    limit.release(other)
+    assert tries == 3
+    busy = limit.acquire(), limit.acquire(5)
+    assert limit.release(busy[1], _status(PlexTransient("busy"), 503)) is True  # no cap on 503
+
+
+def _status(exc: Exception, status: int) -> Exception:
+    exc.status = status  # type: ignore[attr-defined]
+    return exc
+
+
 def test_one_at_a_time_never_sends_again() -> None:
     limit = AdaptiveLimit(1)
     assert limit.release(limit.acquire(), PlexTransient("503")) is False
