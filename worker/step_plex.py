@@ -3,13 +3,15 @@
 Per batch: desired state (`build_desired`; a scene with nothing meaningful is not pushed),
 targets (stored keys, verified by the one multi-fetch the writer needs anyway; else the path
 index, refreshed at most once per run on a miss), scans for files Plex has not indexed yet,
-one `PlexWriter.write` per scene, the written items fetched once more (≤ 100 keys per request)
+one `PlexWriter.write` per scene (up to `plex_parallel_writes` at once on the run's pool,
+`worker.parallel`; recorded in the batch's order), the written items fetched once more (≤ 100
+keys per request)
 for their post-write baselines (`plex.baseline`: what Plex stored, which an edit's empty 200
 cannot tell), and every new `SceneSyncState` stored in one transaction before the outcomes go
 back to the worker. Import only after `plex.opener.open_plex` (it
 prepares plexapi's environment; `worker.services.default_plex_step` does both in order).
 Over 400 lines: the batch's phases share its state; the post-write baselines live apart in
-`worker.converge`.
+`worker.converge`, the pool and the cover budget in `worker.parallel`, `worker.cover_budget`.
 """
 
 from __future__ import annotations
