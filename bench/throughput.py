@@ -50,7 +50,13 @@ CHECKS = ("GET /library/metadata/{rk}/posters", "GET /library/metadata/{rk}/arts
 def child(payload_file: str, data_dir: str) -> None:
     """In the fresh process: one `sync_all` as Stash2Plex.py runs it; prints JSON."""
     from plugin.app import run
+    from worker.outcomes import RetryPolicy
     from worker.services import WorkerServices, default_plex_step
+
+    # Waits and retries due a day later: a run slower than the 300 s wait would otherwise meet
+    # its own waiting scenes (not scanned yet, cover pending) again, and the two runs of a
+    # pair would not do the same work.
+    later = RetryPolicy(base_delay_s=86_400.0, wait_delay_s=86_400.0)
 
     stdout, stderr = io.BytesIO(), io.BytesIO()
     started = time.monotonic()
@@ -61,7 +67,7 @@ def child(payload_file: str, data_dir: str) -> None:
         stderr=stderr,
         env={"STASH2PLEX_DATA_DIR": data_dir},
         ensure_deps=lambda ctx: None,
-        services=WorkerServices(step_factory=default_plex_step),
+        services=WorkerServices(step_factory=default_plex_step, policy=later),
     )
     wall = time.monotonic() - started
     result = json.loads(stdout.getvalue() or b"{}")
@@ -190,7 +196,8 @@ def render_section(pairs: list[Pair], k_run: dict[str, Any], scenes: int) -> str
         f"Plex**: every request pays a round trip R, edits are served one at a time (E = "
         f"{EDIT_MS:g} ms each: Plex keeps its metadata in SQLite), image uploads at most 4 at a "
         f"time (U = {UPLOAD_MS:g} ms each: Plex stores the file and makes its variants), Stash "
-        f"answers in {STASH_LATENCY_S * 1000:g} ms. The last run adds K = {OVERLOAD_K}: Plex "
+        f"answers in {STASH_LATENCY_S * 1000:g} ms; waiting and retried scenes are due a day "
+        "later, so every run handles each scene once. The last run adds K = {OVERLOAD_K}: Plex "
         f"answers 503 while more than {OVERLOAD_K} requests are in flight, with "
         f"`plex_parallel_writes` at {OVERLOAD_PARALLEL} so the limit has to come down by "
         f"itself (at 4, Plex never sees more than {OVERLOAD_K}). Outcomes of every run: "
