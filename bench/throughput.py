@@ -197,7 +197,7 @@ def render_section(pairs: list[Pair], k_run: dict[str, Any], scenes: int) -> str
         f"{EDIT_MS:g} ms each: Plex keeps its metadata in SQLite), image uploads at most 4 at a "
         f"time (U = {UPLOAD_MS:g} ms each: Plex stores the file and makes its variants), Stash "
         f"answers in {STASH_LATENCY_S * 1000:g} ms; waiting and retried scenes are due a day "
-        "later, so every run handles each scene once. The last run adds K = {OVERLOAD_K}: Plex "
+        f"later, so every run handles each scene once. The last run adds K = {OVERLOAD_K}: Plex "
         f"answers 503 while more than {OVERLOAD_K} requests are in flight, with "
         f"`plex_parallel_writes` at {OVERLOAD_PARALLEL} so the limit has to come down by "
         f"itself (at 4, Plex never sees more than {OVERLOAD_K}). Outcomes of every run: "
