@@ -261,7 +261,13 @@ class PlexSyncStep:
                     self.refusals.see(sid, result)  # raises once it trips
                 except PlexWritesRefused as exc:
                     stop.append(exc)
-            event = not outcome.is_outage or self.writes.outage_event(at)
+            # Cover downloads go one at a time (worker.cover_budget): Stash's failures never
+            # happen together, each is its own event; Plex's may be in flight together.
+            event = (
+                not outcome.is_outage
+                or outcome.status is not SceneStatus.PLEX_ERROR
+                or self.writes.outage_event(at)
+            )
             return self.outage.see(outcome, new_event=event) or bool(stop)
 
         by_id = {s.scene_id: s for s in matched}
