@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/reconcile.py
 	$(BIN)/python bench/sandbox_load.py
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .ruff_cache .chaos

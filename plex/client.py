@@ -13,6 +13,7 @@ throttled, translated `_request` here, and splitting the client would scatter th
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
@@ -41,7 +42,9 @@ from plex.items import (
     parse_listing_page,
     parse_sections,
 )
+from plex.pacing import AdaptiveLimit, WriteSpacing
 from plex.sections import select_sections
+from plex.sessions import ThreadSessions
 
 __all__ = [
     "FETCH_BATCH",
@@ -76,6 +79,16 @@ class RequestCounts:
 
     read: int = 0
     write: int = 0
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()  # threads of one run count into it (issue 20)
+
+    def add(self, *, write: bool) -> None:
+        with self._lock:
+            if write:
+                self.write += 1
+            else:
+                self.read += 1
 
     @property
     def total(self) -> int:
@@ -170,12 +183,13 @@ class PlexClient:
             # The user asked for it (self-signed PMS certificate); one warning per request
             # would drown Stash's log.
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        self.sessions = ThreadSessions(self.session, PlexSession)
         self.requests_made = RequestCounts()
         self.server_info: ServerInfo | None = None
         self._server: PlexServer | None = None
-        self._clock = clock
-        self._sleep = sleep
-        self._last_write_end: float | None = None
+        self.spacing = WriteSpacing(self.write_delay_s, clock=clock, sleep=sleep)
+        # Requests in flight across threads (plex.pacing); one slot when nobody sets a cap.
+        self.limit = AdaptiveLimit(1)
 
     @classmethod
     def from_config(
@@ -197,7 +211,7 @@ class PlexClient:
         return f"PlexClient({self.base_url!r}, token=***)"
 
     def close(self) -> None:
-        self.session.close()
+        self.sessions.close()
 
     def __enter__(self) -> PlexClient:
         return self
@@ -218,13 +232,6 @@ class PlexClient:
     def redact(self, text: str) -> str:
         return redact(text, (self._token,))
 
-    def _throttle(self) -> None:
-        if self.write_delay_s <= 0 or self._last_write_end is None:
-            return
-        wait = self.write_delay_s - (self._clock() - self._last_write_end)
-        if wait > 0:
-            self._sleep(wait)
-
     def _request(
         self,
         method: str,
@@ -236,12 +243,35 @@ class PlexClient:
         with_token: bool = True,
         label: str | None = None,
     ) -> requests.Response:
-        """One raw request: throttle writes, count, send, classify a failure, return 2xx."""
-        if write:
-            self._throttle()
-            self.requests_made.write += 1
-        else:
-            self.requests_made.read += 1
+        """One raw request: a slot under the run's limit, writes spaced, counted, sent, a
+        failure classified; sent again while the limit says so (`plex.pacing`); 2xx."""
+        resend = 0
+        while True:
+            slot = self.limit.acquire(resend)
+            if write:
+                self.spacing.wait_turn()
+            self.requests_made.add(write=write)
+            error: Exception | None = None
+            try:
+                response = self._send(method, path, headers, data, with_token, label)
+            except BaseException as exc:  # the slot goes back whatever happened
+                error = exc
+            if not self.limit.release(slot, error):
+                break
+            resend += 1
+        if error is not None:
+            raise error
+        return response
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str] | None,
+        data: bytes | None,
+        with_token: bool,
+        label: str | None,
+    ) -> requests.Response:
         action = f"{method} {label or path.split('?', 1)[0]}"
         all_headers = self.headers(with_token=with_token)
         if headers:
@@ -249,7 +279,7 @@ class PlexClient:
         error: Exception | None = None
         response: requests.Response | None = None
         try:
-            response = self.session.request(
+            response = self.sessions.get().request(
                 method, self.base_url + path, headers=all_headers, data=data, timeout=self.timeout
             )
             if response.status_code not in _OK:
@@ -258,9 +288,6 @@ class PlexClient:
             error = translate_error(exc, action=action, secrets=(self._token,))
             if isinstance(error, PlexBadRequest):
                 error.request = self.redact(f"{method} {path}")[:2000]  # type: ignore[attr-defined]
-        finally:
-            if write:
-                self._last_write_end = self._clock()
         if error is not None:
             # Raised outside the except block: no chained cause can carry a URL or token.
             raise error
@@ -306,7 +333,7 @@ class PlexClient:
     def connect(self) -> ServerInfo:
         """`GET /` through plexapi's `PlexServer` (token checked); cached for this client."""
         if self._server is None:
-            self.requests_made.read += 1
+            self.requests_made.add(write=False)
             error: Exception | None = None
             try:
                 self._server = _IdentifiedServer(

@@ -247,9 +247,20 @@ SETTINGS: tuple[Setting, ...] = (
         "NUMBER",
         0,
         "Plex write delay (ms)",
-        "Pause between two writes to Plex, in milliseconds (0-60000).",
+        "Pause between the starts of two writes to Plex, in milliseconds (0-60000).",
         minimum=0,
         maximum=60_000,
+    ),
+    Setting(
+        "plex_parallel_writes",
+        "NUMBER",
+        4,
+        "Plex parallel requests",
+        "Plex requests in flight at once during a sync (1-16); 0 means the default, 4. Fewer "
+        "are sent by themselves while Plex answers errors. 1 sends one at a time: use it "
+        "for a weak NAS, a Plex that answers 503 or 429, or a server others use heavily.",
+        minimum=1,
+        maximum=16,
     ),
     Setting(
         "worker_time_slice",

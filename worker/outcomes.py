@@ -124,13 +124,15 @@ class OutageStreak:
         self.count = 0
         self.tripped = False
 
-    def see(self, outcome: Outcome) -> bool:
-        """Count one outcome; True once the run shows an outage."""
+    def see(self, outcome: Outcome, *, new_event: bool = True) -> bool:
+        """Count one outcome; True once the run shows an outage. An outage retry that failed
+        while in flight with one already counted (`new_event=False`, `worker.parallel`) is
+        part of that event: it does not extend the streak."""
         if outcome.treatment is Treatment.BLOCK:
             self.tripped = True
         elif outcome.status.pushed:
             self.count = 0
-        elif outcome.is_outage:
+        elif outcome.is_outage and new_event:
             self.count += 1
             if self.count >= self.limit:
                 self.tripped = True

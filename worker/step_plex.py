@@ -3,24 +3,27 @@
 Per batch: desired state (`build_desired`; a scene with nothing meaningful is not pushed),
 targets (stored keys, verified by the one multi-fetch the writer needs anyway; else the path
 index, refreshed at most once per run on a miss), scans for files Plex has not indexed yet,
-one `PlexWriter.write` per scene, the written items fetched once more (≤ 100 keys per request)
+one `PlexWriter.write` per scene (up to `plex_parallel_writes` at once on the run's pool,
+`worker.parallel`; recorded in the batch's order), the written items fetched once more (≤ 100
+keys per request)
 for their post-write baselines (`plex.baseline`: what Plex stored, which an edit's empty 200
 cannot tell), and every new `SceneSyncState` stored in one transaction before the outcomes go
 back to the worker. Import only after `plex.opener.open_plex` (it
 prepares plexapi's environment; `worker.services.default_plex_step` does both in order).
 Over 400 lines: the batch's phases share its state; the post-write baselines live apart in
-`worker.converge`.
+`worker.converge`, the pool and the cover budget in `worker.parallel`, `worker.cover_budget`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from base.errors import ConfigError, PlexAuthError, PlexError, PlexServerDown
 from base.status import SceneStatus
-from plex.client import PlexClient
+from plex.client import FETCH_BATCH, PlexClient
 from plex.diff import preserved_fields
 from plex.errors import PlexWritesRefused
 from plex.index import PathIndex
@@ -35,7 +38,9 @@ from sync_queue.sync_state import SceneSyncState
 from validation.desired import DesiredItem, DesiredOptions, Skip, build_desired
 from validation.drift import pushed_fingerprint
 from worker.converge import PendingBaselines, fetch_baselines, kept_baselines
+from worker.cover_budget import CoverBudget
 from worker.outcomes import OutageStreak, Outcome
+from worker.parallel import ParallelWrites
 from worker.refusal_streak import RefusalStreak
 from worker.step import StepContext
 
@@ -113,8 +118,11 @@ class PlexSyncStep:
         skip_plex_scan: bool = False,
         ignore_not_in_plex: bool = False,
         clock: Callable[[], float],
+        writes: ParallelWrites[int, WriteResult] | None = None,
     ) -> None:
         self.client = client
+        # The run's pool and in-flight limit (issue 20); one thread: the sequential plugin.
+        self.writes = writes or ParallelWrites(1, client.limit, CoverBudget())
         self.index = index
         self.resolver = resolver
         self.writer = writer
@@ -137,8 +145,15 @@ class PlexSyncStep:
         self.client.all_sections()
 
     def close(self) -> None:
+        self.writes.close()
         self.index.close()
         self.client.close()
+
+    def _fetch(self, rating_keys: Iterable[int]) -> dict[int, PlexItemSnapshot]:
+        """Full items, ≤ 100 keys per request, the requests in parallel on the run's pool."""
+        keys = list(dict.fromkeys(int(k) for k in rating_keys))
+        chunks = [keys[i : i + FETCH_BATCH] for i in range(0, len(keys), FETCH_BATCH)]
+        return self.writes.map_ordered(self.client.fetch_items, chunks)
 
     # -- the batch ----------------------------------------------------------------------------
 
@@ -175,7 +190,7 @@ class PlexSyncStep:
         refreshes = len(self.resolver.reports)
         try:
             self._process(batch, outcomes, states, notes, refusals)
-            states[:] = fetch_baselines(self.writer.fetch, states)
+            states[:] = fetch_baselines(self._fetch, states)
         except PlexWritesRefused as exc:
             # A token that can read but not write: the streak's scenes are not theirs to
             # fail; they are released with the rest, their refusals not remembered.
@@ -217,38 +232,84 @@ class PlexSyncStep:
         notes: dict[int, list[str]],
         refusals: dict[int, tuple[StoredRefusal, ...]],
     ) -> None:
+        """Matched scenes are written on the run's pool (`worker.parallel`): the streaks see
+        each as it finishes; then everything is recorded in the batch's order, so outcomes
+        and sync states are those of a sequential run over the scenes that were written."""
         resolutions, snapshots = self._resolve(batch)
         self._scan([resolutions[s.scene_id] for s in batch])
-        for scene in batch:
+        matched = [s for s in batch if resolutions[s.scene_id].status is SceneStatus.MATCHED]
+        finished: dict[int, tuple[WriteResult | None, BaseException | None]] = {}
+        stop: list[BaseException] = []  # what ends the run (Plex gone, writes refused)
+
+        def done(
+            sid: int, result: WriteResult | None, error: BaseException | None, at: int
+        ) -> bool:
+            scene = by_id[sid]
+            if result is not None and result.status is SceneStatus.ITEM_GONE and result.stale_keys:
+                try:  # on this thread: the resolver's index is not shared with the pool
+                    result = self._rewrite(scene, result, snapshots)
+                except Exception as exc:
+                    result, error = None, exc
+                finally:
+                    self.writes.budget.release()
+            finished[sid] = (result, error)
+            if isinstance(error, (PlexServerDown, PlexAuthError, ConfigError)):
+                stop.append(error)  # the run stops: this scene and the rest are blocked
+                return True
+            outcome = Outcome.from_error(error) if error else self._outcome(result, count=False)  # type: ignore[arg-type]
+            if result is not None and not (stop and (result.edits or result.uploads)):
+                try:
+                    self.refusals.see(sid, result)  # raises once it trips
+                except PlexWritesRefused as exc:
+                    stop.append(exc)
+            # Cover downloads go one at a time (worker.cover_budget): Stash's failures never
+            # happen together, each is its own event; Plex's may be in flight together.
+            event = (
+                not outcome.is_outage
+                or outcome.status is not SceneStatus.PLEX_ERROR
+                or self.writes.outage_event(at)
+            )
+            return self.outage.see(outcome, new_event=event) or bool(stop)
+
+        by_id = {s.scene_id: s for s in matched}
+        jobs = [
+            (
+                s.scene_id,
+                partial(self.writer.write, self._task(s, resolutions[s.scene_id]), snapshots),
+            )
+            for s in matched
+        ]
+        self.writes.run(jobs, done)
+        # Scenes after the last one started are left out when the batch stopped early.
+        last = max((i for i, s in enumerate(batch) if s.scene_id in finished), default=-1)
+        cut = bool(stop) or self.outage.tripped or len(finished) < len(matched)
+        for i, scene in enumerate(batch):
             res = resolutions[scene.scene_id]
+            if cut and i > last:
+                break
             if self.ignore_not_in_plex and res.status in _NOT_IN_PLEX:
                 # Counted, never scanned, failed or retried; noted with its files as Plex
                 # would name them, so reconciliation queues it once the index has one.
                 notes[scene.scene_id] = [self.resolver.mapper(p) for p, _ in scene.files.files]
-                outcome = outcomes[scene.scene_id] = self._count(
+                outcomes[scene.scene_id] = self._count(
                     Outcome(SceneStatus.NOT_IN_PLEX, res.reason), "not_in_plex"
                 )
             elif res.status is not SceneStatus.MATCHED:
-                outcome = outcomes[scene.scene_id] = self._unmatched(res)
-            else:
-                try:
-                    result = self.writer.write(self._task(scene, res), snapshots)
-                    if result.status is SceneStatus.ITEM_GONE and result.stale_keys:
-                        result = self._rewrite(scene, result, snapshots)
-                except (PlexServerDown, PlexAuthError, ConfigError):
-                    raise  # the run stops: this scene and the rest are blocked
-                except Exception as exc:  # one scene's trouble (hostile data, a bug) stays its own
-                    outcome = outcomes[scene.scene_id] = Outcome.from_error(exc)
-                else:
-                    state = self._state(scene, res, result, snapshots)
-                    if state is not None:
-                        states.append(state)
-                    if scene.refused or result.refusals:
-                        refusals[scene.scene_id] = result.refusals
-                    outcome = outcomes[scene.scene_id] = self._outcome(result)
-                    self.refusals.see(scene.scene_id, result)  # raises once it trips
-            if self.outage.see(outcome):
-                return  # the rest untried: the worker releases them
+                outcomes[scene.scene_id] = self._unmatched(res)
+            elif scene.scene_id in finished:
+                result, error = finished[scene.scene_id]
+                if result is None:
+                    if not isinstance(error, (PlexServerDown, PlexAuthError, ConfigError)):
+                        outcomes[scene.scene_id] = Outcome.from_error(error)  # type: ignore[arg-type]
+                    continue  # else blocked with the rest of the batch (process)
+                state = self._state(scene, res, result, snapshots)
+                if state is not None:
+                    states.append(state)
+                if scene.refused or result.refusals:
+                    refusals[scene.scene_id] = result.refusals
+                outcomes[scene.scene_id] = self._outcome(result)
+        if stop:
+            raise stop[0]
 
     # -- targets ------------------------------------------------------------------------------
 
@@ -259,7 +320,7 @@ class PlexSyncStep:
         resolutions = self.resolver.match([s.files for s in batch if s.scene_id not in trusted])
         keys = [rk for s in trusted.values() for _, rk in s.previous.targets]  # type: ignore[union-attr]
         keys += [rk for r in resolutions.values() for _, rk in r.targets]
-        snapshots = self.writer.fetch(keys)
+        snapshots = self._fetch(keys)
         again: list[_Scene] = []
         again_ids: set[int] = set()
         gone: set[int] = set()
@@ -292,7 +353,7 @@ class PlexSyncStep:
                 for _, rk in resolutions[s.scene_id].targets
                 if rk not in snapshots
             ]
-            snapshots.update(self.writer.fetch(fresh))
+            snapshots.update(self._fetch(fresh))
         return resolutions, snapshots
 
     def _rewrite(
@@ -305,7 +366,7 @@ class PlexSyncStep:
         res = self.resolver.match([scene.files])[scene.scene_id]
         if res.status is not SceneStatus.MATCHED:
             return WriteResult(scene.scene_id, SceneStatus.ITEM_GONE, result.message)
-        snapshots.update(self.writer.fetch(rk for _, rk in res.targets))
+        snapshots.update(self._fetch(rk for _, rk in res.targets))
         again = self.writer.write(self._task(scene, res), snapshots)
         if again.status is SceneStatus.ITEM_GONE:
             return WriteResult(scene.scene_id, SceneStatus.ITEM_GONE, again.message)
@@ -433,9 +494,9 @@ class PlexSyncStep:
             return PendingBaselines(prev, result.preserved)
         return kept_baselines(prev, res.targets, snapshots)
 
-    def _outcome(self, result: WriteResult) -> Outcome:
+    def _outcome(self, result: WriteResult, *, count: bool = True) -> Outcome:
         outcome = Outcome(result.status, result.message, written=result.written)
-        return self._count(outcome, _COUNTERS.get(result.status, "retry"))
+        return self._count(outcome, _COUNTERS.get(result.status, "retry")) if count else outcome
 
     def _count(self, outcome: Outcome, name: str) -> Outcome:
         self.counts[name] = self.counts.get(name, 0) + 1
@@ -446,6 +507,7 @@ def build_plex_step(ctx: StepContext, client: PlexClient) -> PlexSyncStep:
     """The real step for one worker run, from the run's settings and services, around the
     client `plex.opener.open_plex` opened (`worker.services.default_plex_step`)."""
     from plex.index import PathIndex
+    from plex.pacing import AdaptiveLimit
     from plex.resolve import TargetResolver
     from plex.scans import ScanLedger
     from plex.writer import PlexWriter
@@ -461,9 +523,12 @@ def build_plex_step(ctx: StepContext, client: PlexClient) -> PlexSyncStep:
         library=config.library_names,
         stash=stash_lookup(ctx.stash),
     )
+    threads = config.plex_parallel_writes
+    client.limit = AdaptiveLimit(threads)
+    budget = CoverBudget()  # at most 64 MiB of covers held by the run's threads
     writer = PlexWriter(
         client,
-        ctx.stash.fetch_image,
+        budget.source(ctx.stash.fetch_image),
         preserve_plex_edits=preserved_fields(config.preserve_plex_edits, config.pull_ratings),
     )
     return PlexSyncStep(
@@ -476,4 +541,5 @@ def build_plex_step(ctx: StepContext, client: PlexClient) -> PlexSyncStep:
         skip_plex_scan=config.skip_plex_scan,
         ignore_not_in_plex=config.ignore_not_in_plex,
         clock=ctx.clock,
+        writes=ParallelWrites(threads, client.limit, budget),
     )

@@ -15,6 +15,7 @@ from sandbox.model import PlexItem, PlexLibrary, PlexSection
 from sandbox.plex_emu import scans
 from sandbox.plex_emu.activity import activity_of
 from sandbox.plex_emu.routes import PlexApp
+from sandbox.plex_emu.service_time import ServicedApp, ServiceTime
 from sandbox.plex_emu.state import PlexModes, PlexState, ScanEvent, ScanRequest
 from sandbox.secrets import distinctive, register
 
@@ -90,7 +91,8 @@ class PlexEmulator:
         self.app = PlexApp(self.state, token, set(read_only_tokens))
         self.activity = activity_of(self.state)  # tests watch and rate through it
         self._revoked = ""
-        self.server = LoopbackServer(self.app, port=port)
+        self.service = ServiceTime()  # how long a real PMS takes (zero: as fast as possible)
+        self.server = LoopbackServer(ServicedApp(self.app, self.service), port=port)
         self.knobs: Knobs = self.server.knobs
         self.log: RequestLog = self.server.log
 

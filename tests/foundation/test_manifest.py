@@ -152,7 +152,6 @@ ADDED_AFTER_SPEC = {"reconcile_verify_plex": ("BOOLEAN", False)}
 # Settings SPEC §5 lists for capabilities whose issues are still open, by issue number. Each
 # leaves this list when its issue adds it (the test fails while it is listed and present).
 NOT_BUILT_YET = {
-    "plex_parallel_writes": 20,
 }
 
 

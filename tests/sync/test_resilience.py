@@ -68,7 +68,7 @@ def test_plex_going_down_mid_batch_blocks_the_rest_untouched(
         world.generated.stash.scenes[sid].title = f"Changed {sid}"
     world.plex.knobs.add_fault(Fault("reset", method="PUT", skip=2, count=None))
 
-    run = world.run(ids)
+    run = world.run(ids, plex_parallel_writes=1)  # in order (parallel: test_parallel.py)
 
     statuses = [run.outcomes[sid].status for sid in ids]
     assert statuses[:2] == [SceneStatus.SYNCED] * 2
@@ -88,7 +88,8 @@ def test_a_5xx_retries_one_scene_and_a_400_fails_it(make_world: Callable[..., Sy
     # no refusal: the writer retries a refused edit field by field).
     world.plex.refuse_edits = {(only_item(world, ids[1]).rating_key, None): 400}
 
-    run = world.run(ids)
+    # One request at a time: a 503 amid parallel requests is sent again (test_parallel.py).
+    run = world.run(ids, plex_parallel_writes=1)
 
     first, second, third = (run.outcomes[sid] for sid in ids)
     assert first.status is SceneStatus.PLEX_ERROR
