@@ -151,8 +151,7 @@ def test_task_names_and_modes_follow_spec(shared_dir: Path) -> None:
 ADDED_AFTER_SPEC = {"reconcile_verify_plex": ("BOOLEAN", False)}
 # Settings SPEC §5 lists for capabilities whose issues are still open, by issue number. Each
 # leaves this list when its issue adds it (the test fails while it is listed and present).
-NOT_BUILT_YET = {
-}
+NOT_BUILT_YET = {}
 
 
 def _spec_default(text: str) -> object:
