@@ -53,6 +53,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/reconcile.py
 	$(BIN)/python bench/sandbox_load.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/pull_activity.py
+	$(BIN)/python bench/collection_details.py
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .ruff_cache .chaos
