@@ -185,7 +185,6 @@ class PlexWriter:
         self.client = client
         self.images = images
         self.preserve_plex_edits = preserve_plex_edits
-        self.cover_downloads = 0
 
     def fetch(self, rating_keys: Iterable[int]) -> dict[int, PlexItemSnapshot]:
         """Full items of a batch, ≤ 100 keys per request; gone keys are absent."""
@@ -472,7 +471,6 @@ class PlexWriter:
         url = self._needs_bytes(task, work)
         if url is None:
             return _Cover()
-        self.cover_downloads += 1
         try:
             data = self.images(url)
         except ImageUnavailable as exc:

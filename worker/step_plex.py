@@ -5,18 +5,19 @@ targets (stored keys, verified by the one multi-fetch the writer needs anyway; e
 index, refreshed at most once per run on a miss), scans for files Plex has not indexed yet,
 one `PlexWriter.write` per scene (up to `plex_parallel_writes` at once on the run's pool,
 `worker.parallel`; recorded in the batch's order), the written items fetched once more (≤ 100
-keys per request)
-for their post-write baselines (`plex.baseline`: what Plex stored, which an edit's empty 200
-cannot tell), and every new `SceneSyncState` stored in one transaction before the outcomes go
-back to the worker. Import only after `plex.opener.open_plex` (it
-prepares plexapi's environment; `worker.services.default_plex_step` does both in order).
-Over 400 lines: the batch's phases share its state; the post-write baselines live apart in
-`worker.converge`, the pool and the cover budget in `worker.parallel`, `worker.cover_budget`.
+keys per request) for their post-write baselines (`plex.baseline`: what Plex stored, which an
+edit's empty 200 cannot tell), and every new `SceneSyncState` stored in one transaction before
+the outcomes go back to the worker. Import only after `plex.opener.open_plex` (it prepares
+plexapi's environment; `worker.services.default_plex_step` does both in order).
+Over 400 lines: the batch's phases (targets, the pool's callback, recording in order) share
+its state; what can stand alone lives apart: the post-write baselines in `worker.converge`,
+the pool and the cover budget in `worker.parallel` and `worker.cover_budget`, a written
+scene's new state in `worker.scene_record`, scenes without a target in `worker.unmatched`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -36,43 +37,16 @@ from stash.log import StashLog
 from sync_queue.refusals import StoredRefusal
 from sync_queue.sync_state import SceneSyncState
 from validation.desired import DesiredItem, DesiredOptions, Skip, build_desired
-from validation.drift import pushed_fingerprint
-from worker.converge import PendingBaselines, fetch_baselines, kept_baselines
+from worker.converge import fetch_baselines
 from worker.cover_budget import CoverBudget
 from worker.outcomes import OutageStreak, Outcome
 from worker.parallel import ParallelWrites
 from worker.refusal_streak import RefusalStreak
+from worker.scene_record import new_sync_state
 from worker.step import StepContext
+from worker.unmatched import found_in_plex, unmatched_outcome
 
-__all__ = ["PlexSyncStep", "build_plex_step", "scene_entities"]
-
-
-def _ids(values: object, inner: str | None = None) -> tuple[int, ...]:
-    found: list[int] = []
-    for value in values if isinstance(values, list) else ():
-        entry = value.get(inner) if inner and isinstance(value, dict) else value
-        if isinstance(entry, dict):
-            try:
-                found.append(int(str(entry.get("id"))))
-            except ValueError:
-                continue
-    return tuple(sorted(set(found)))
-
-
-def scene_entities(scene: dict[str, Any]) -> dict[str, tuple[int, ...]]:
-    """Ids of the performers, studios (with the parent), tags and groups a scene carries;
-    all of them, so a rename of any (an excluded tag too) finds the scene again."""
-    studio = scene.get("studio")
-    studios = [studio] if isinstance(studio, dict) else []
-    if studios and isinstance(studios[0].get("parent_studio"), dict):
-        studios.append(studios[0]["parent_studio"])
-    entities = {
-        "performer": _ids(scene.get("performers")),
-        "studio": _ids(studios),
-        "tag": _ids(scene.get("tags")),
-        "group": _ids(scene.get("groups"), "group"),
-    }
-    return {kind: ids for kind, ids in entities.items() if ids}
+__all__ = ["PlexSyncStep", "build_plex_step"]
 
 
 # `PlexSyncStep.counts` names per status (bench and tests read them).
@@ -215,7 +189,7 @@ class PlexSyncStep:
             if notes:
                 ctx.sync_state.note_not_in_plex(notes)
             if self.ignore_not_in_plex and len(self.resolver.reports) > refreshes:
-                self._found_in_plex(ctx, {s.scene_id for s in batch})
+                found_in_plex(ctx, self.index, {s.scene_id for s in batch})
             for report in self.resolver.reports[refreshes:]:
                 ctx.log.debug(
                     f"Plex path index refreshed: full {report.full_sections}, incremental "
@@ -295,14 +269,25 @@ class PlexSyncStep:
                     Outcome(SceneStatus.NOT_IN_PLEX, res.reason), "not_in_plex"
                 )
             elif res.status is not SceneStatus.MATCHED:
-                outcomes[scene.scene_id] = self._unmatched(res)
+                outcome = unmatched_outcome(res, skip_plex_scan=self.skip_plex_scan)
+                outcomes[scene.scene_id] = self._count(
+                    outcome, _COUNTERS.get(outcome.status, "skipped")
+                )
             elif scene.scene_id in finished:
                 result, error = finished[scene.scene_id]
                 if result is None:
                     if not isinstance(error, (PlexServerDown, PlexAuthError, ConfigError)):
                         outcomes[scene.scene_id] = Outcome.from_error(error)  # type: ignore[arg-type]
                     continue  # else blocked with the rest of the batch (process)
-                state = self._state(scene, res, result, snapshots)
+                state = new_sync_state(
+                    scene.raw,
+                    scene.desired,
+                    scene.previous,
+                    res.targets,
+                    result,
+                    snapshots,
+                    self.clock(),
+                )
                 if state is not None:
                     states.append(state)
                 if scene.refused or result.refusals:
@@ -419,80 +404,7 @@ class PlexSyncStep:
                     " not indexed yet"
                 )
 
-    def _unmatched(self, res: Resolution) -> Outcome:
-        status = res.status
-        detail = res.reason
-        if status is SceneStatus.NOT_SCANNED:
-            note = "; skip_plex_scan is on" if self.skip_plex_scan else "; folder scan requested"
-            detail += note
-        elif status is SceneStatus.AMBIGUOUS and res.candidates:
-            parties = "; ".join(
-                f"scene {c.scene_id}: {c.stash_file!r} -> Plex item {c.section_id}/{c.rating_key}"
-                f" ({c.plex_file!r})"
-                for c in res.candidates
-            )
-            detail += f" [{parties}]"
-        return self._count(Outcome(status, detail), _COUNTERS.get(status, "skipped"))
-
-    def _found_in_plex(self, ctx: StepContext, batch: set[int]) -> None:
-        """After this batch refreshed the path index: scenes noted as not in Plex whose file
-        it holds now are recorded in the inbox (the worker moves them into its queue between
-        batches), as reconciliation does after its own refresh."""
-        from sync_queue.inbox import Inbox
-
-        found = [
-            sid
-            for sid, paths in sorted(ctx.sync_state.not_in_plex().items())
-            if sid not in batch and any(self.index.by_path(path) for path in paths)
-        ]
-        if found:
-            with Inbox(ctx.data_dir) as inbox:
-                inbox.record("scene", found, "in Plex now")
-            ctx.log.debug(f"{len(found)} scene(s) Plex did not have before are in Plex now")
-
     # -- results ------------------------------------------------------------------------------
-
-    def _state(
-        self,
-        scene: _Scene,
-        res: Resolution,
-        result: WriteResult,
-        snapshots: Mapping[int, PlexItemSnapshot] | None = None,
-    ) -> SceneSyncState | None:
-        if result.fingerprints is None:
-            return None
-        prev = scene.previous
-        if result.complete:
-            updated_at = scene.desired.updated_at
-        else:  # fields pushed, images not: this version is not fully synced yet
-            updated_at = prev.updated_at if prev else None
-        return SceneSyncState(
-            scene_id=scene.scene_id,
-            updated_at=updated_at,
-            # 0.0 = "no version fully synced yet": reconciliation sees it as stale, and every
-            # row stays listed by `sync_timestamps()` (Unlock Plex Fields walks those).
-            updated_at_epoch=None if updated_at else 0.0,
-            targets=res.targets,
-            fingerprints=result.fingerprints,
-            entities=scene_entities(scene.raw),
-            last_synced_at=self.clock(),
-            desired_fingerprint=pushed_fingerprint(
-                scene.desired, cover_pending=result.status is SceneStatus.COVER_PENDING
-            ),
-            baselines=self._baselines(scene, res, result, snapshots or {}),
-        )
-
-    @staticmethod
-    def _baselines(
-        scene: _Scene,
-        res: Resolution,
-        result: WriteResult,
-        snapshots: Mapping[int, PlexItemSnapshot],
-    ) -> dict[int, dict[str, str]]:
-        prev = scene.previous.baselines if scene.previous else {}
-        if result.edits or result.uploads:  # fetched after the batch's writes
-            return PendingBaselines(prev, result.preserved)
-        return kept_baselines(prev, res.targets, snapshots)
 
     def _outcome(self, result: WriteResult, *, count: bool = True) -> Outcome:
         outcome = Outcome(result.status, result.message, written=result.written)
