@@ -72,7 +72,9 @@ def _sync_all(world: Any, data_dir: Path, batch: int | None) -> dict[str, Any]:
     }
 
 
-def measure_sync(scenes: int, latency_ms: float, batch: int | None) -> dict[str, Any]:
+def measure_sync(
+    scenes: int, latency_ms: float, batch: int | None, parallel: int | None = None
+) -> dict[str, Any]:
     from demo.check import check_library, matchable_scenes
     from sandbox.generator import GeneratorOptions
     from sandbox.world import start_sandbox
@@ -82,6 +84,8 @@ def measure_sync(scenes: int, latency_ms: float, batch: int | None) -> dict[str,
         world = start_sandbox(
             GeneratorOptions(scenes=scenes), data_dir=data_dir, latency_s=latency_ms / 1000
         )
+        if parallel is not None:
+            world.configure_plugin(plex_parallel_writes=parallel)
         try:
             first = _sync_all(world, data_dir, batch)
             check = check_library(world.generated, world.plex.library)
@@ -91,6 +95,7 @@ def measure_sync(scenes: int, latency_ms: float, batch: int | None) -> dict[str,
     return {
         "scenes": scenes,
         "latency_ms": latency_ms,
+        "parallel": parallel,
         "matchable": len(matchable_scenes(world.generated)),
         "plex_items": len(world.generated.plex.items),
         "check_ok": check.ok,
@@ -146,7 +151,9 @@ def render_section(sync: dict[str, Any], index: dict[str, Any] | None) -> str:
         f"with {sync['latency_ms']:g} ms emulated latency per request on both emulators; the "
         "real worker loop, queue and Plex step in this process, batches of "
         f"{first['batch']} scenes (both emulators serve from the same process, so wall times "
-        f"include their work). First sync outcomes: {outcome}. Every matchable Plex item "
+        "include their work and the plugin's threads share one interpreter with them), "
+        f"plex_parallel_writes {sync['parallel'] or 'default'}. First sync outcomes: {outcome}. "
+        "Every matchable Plex item "
         f"equal to its scene afterwards: **{sync['check_ok']}**.\n\n"
         "| Run | Wall time | Plex requests (per scene) | item fetches | index | edits | "
         "uploads | image checks | scans | all writes | Stash requests |\n"
@@ -175,11 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Sync All benchmark")
     parser.add_argument("--scenes", type=int, default=10_000)
     parser.add_argument("--latency-ms", type=float, default=2.0)
+    parser.add_argument(
+        "--parallel", type=int, default=None, help="plex_parallel_writes (default: the setting's)"
+    )
     parser.add_argument("--batch", type=int, default=None, help="default: the worker's")
     parser.add_argument("--index-scenes", type=int, default=50_000, help="0 skips the index")
     parser.add_argument("--no-write", action="store_true", help="do not update the docs")
     args = parser.parse_args(argv)
-    sync = measure_sync(args.scenes, args.latency_ms, args.batch)
+    sync = measure_sync(args.scenes, args.latency_ms, args.batch, args.parallel)
     index = measure_index(args.index_scenes, args.latency_ms) if args.index_scenes else None
     section = render_section(sync, index)
     print(section)

@@ -256,9 +256,10 @@ SETTINGS: tuple[Setting, ...] = (
         "NUMBER",
         4,
         "Plex parallel requests",
-        "Plex requests in flight at once during a sync (1-16); 0 means the default, 4. Fewer "
-        "are sent by themselves while Plex answers errors. 1 sends one at a time: use it "
-        "for a weak NAS, a Plex that answers 503 or 429, or a server others use heavily.",
+        "Plex requests in flight at once during a sync (1-16); 0 means the default, 4. "
+        "Stash2Plex sends fewer at once by itself while Plex answers errors. 1 sends one at a "
+        "time: use it for a weak NAS, a Plex that answers 503 or 429, or a server others use "
+        "heavily.",
         minimum=1,
         maximum=16,
     ),

@@ -241,8 +241,13 @@ class _Handlers:
         self.state: PlexState = app.state
 
     def _get(self, raw: str) -> EmuCollection | None:
+        key = int(raw)
+        if key in self.state.library.items:
+            # An item's key (these routes serve items too): no collection walk, which costs a
+            # pass over every item and ran on every upload and image check of a sync.
+            return None
         sync(self.state)
-        return _store(self.state).get(int(raw))
+        return _store(self.state).get(key)
 
     def listing(self, request: Request, sid: str) -> Response:
         """`GET /library/sections/{id}/all?type=18` (plexapi `section.collections()`)."""
