@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from sandbox.harness import PluginRun, RunningPlugin
 from tests.reliability.world import ChaosWorld
 
 EDIT = "PUT /library/sections/{id}/all"
+QUEUED_LINE = "scene(s) selected of"  # Sync All's line once the library is queued
 STOP_JOB = 'mutation { stopJob(job_id: "%s") }'
 
 
@@ -169,6 +171,39 @@ class PutLedger:
             for rk, n in sorted(writers.items())
             if n > 1 + allowed[rk]
         ]
+
+
+def kill_across_sync_all(
+    world: ChaosWorld,
+    kills: int,
+    kill: Callable[[RunningPlugin], PluginRun],
+    *,
+    attempts_per_kill: int = 2,
+) -> tuple[int, int, PutLedger]:
+    """SIGKILL Sync All (then Process Queue, once the library is queued) `kills` times with
+    `kill`, then do what a user must do: nothing beyond the next Process Queue, unless no run
+    got to queue the library (its line "N scene(s) selected of M read" is missing), then run
+    Sync All again. Returns (kills that hit, attempts, the ledger of who wrote what); the
+    caller checks the settled world. A kill landing after the process exited is no kill: it
+    is aimed again, up to `attempts_per_kill` times per kill."""
+    ledger = PutLedger(world)
+    queued = False
+    hits = attempts = 0
+    while hits < kills and attempts < attempts_per_kill * kills:
+        attempts += 1
+        ledger.open()
+        run = kill(world.start("process_queue" if queued else "sync_all"))
+        assert run.exit_code in (0, -9), run.stderr[-2000:]
+        ledger.close(killed(run))
+        hits += killed(run)
+        queued = queued or QUEUED_LINE in run.stderr
+    ledger.open()
+    if not queued:
+        assert world.run("sync_all").exit_code == 0
+    runs = world.settle()
+    ledger.close(False)
+    assert runs[-1].exit_code == 0 and runs[-1].output["due_remaining"] == 0, runs[-1].stderr
+    return hits, attempts, ledger
 
 
 class HeldHooks:

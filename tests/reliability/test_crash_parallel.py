@@ -13,7 +13,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from tests.reliability.crash_support import NewEdits, PutLedger, kill_plugin, killed
+from sandbox.harness import PluginRun, RunningPlugin
+from tests.reliability.crash_support import NewEdits, kill_across_sync_all, kill_plugin
 from tests.reliability.scale import pick
 from tests.reliability.tally import Tally
 from tests.reliability.world import ChaosWorld
@@ -21,7 +22,6 @@ from worker.services import DEFAULT_BATCH_SIZE
 
 SCENES = pick(80, 1000)
 KILLS = pick(2, 12)
-QUEUED_LINE = "scene(s) selected of"
 BATCH_ITEMS = 2 * DEFAULT_BATCH_SIZE
 
 
@@ -35,27 +35,13 @@ def test_sigkill_during_a_parallel_sync_all(
     service.round_trip_s, service.edit_s, service.upload_s = 0.002, 0.002, 0.01
     rng = random.Random(20261205)
     progress = NewEdits(world)
-    ledger = PutLedger(world)
-    queued = False
-    hits = attempts = 0
-    while hits < KILLS and attempts < 3 * KILLS:
-        attempts += 1
-        ledger.open()
-        running = world.start("process_queue" if queued else "sync_all")
-        # After a few new items: by then the pool is busy, 16 scenes in progress.
-        run = kill_plugin(running, rng, progress=progress, new_items=rng.randint(5, 30))
-        assert run.exit_code in (0, -9), run.stderr[-2000:]
-        ledger.close(killed(run))
-        hits += killed(run)
-        queued = queued or QUEUED_LINE in run.stderr
-    tally.faults += hits
 
-    ledger.open()
-    if not queued:
-        assert world.run("sync_all").exit_code == 0
-    runs = world.settle()
-    ledger.close(False)
-    assert runs[-1].exit_code == 0 and runs[-1].output["due_remaining"] == 0, runs[-1].stderr
+    def kill(running: RunningPlugin) -> PluginRun:
+        # After a few new items: by then the pool is busy, 16 scenes in progress.
+        return kill_plugin(running, rng, progress=progress, new_items=rng.randint(5, 30))
+
+    hits, attempts, ledger = kill_across_sync_all(world, KILLS, kill, attempts_per_kill=3)
+    tally.faults += hits
     world.measure(tally)
     assert tally.clean, tally.summary()
     assert hits == KILLS, f"only {hits} of {attempts} kills hit a running worker"

@@ -14,7 +14,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from tests.reliability.crash_support import NewEdits, PutLedger, kill_plugin, killed
+from sandbox.harness import PluginRun, RunningPlugin
+from tests.reliability.crash_support import NewEdits, kill_across_sync_all, kill_plugin
 from tests.reliability.integrity import writable_items
 from tests.reliability.scale import pick
 from tests.reliability.tally import Tally
@@ -23,7 +24,6 @@ from worker.services import DEFAULT_BATCH_SIZE
 
 SCENES = pick(150, 2000)
 KILLS = pick(3, 25)
-QUEUED_LINE = "scene(s) selected of"  # Sync All's line once the library is queued
 BATCH_ITEMS = 2 * DEFAULT_BATCH_SIZE  # one batch of scenes, at most two Plex items each
 
 
@@ -37,31 +37,15 @@ def test_sigkill_at_random_instants_across_a_sync_all(
     # New items edited before a progress kill: on average the kills spread over the sync.
     spread = max(2, len(writable_items(world.generated)) // (KILLS + 1))
     progress = NewEdits(world)
-    ledger = PutLedger(world)
-    queued = False
-    hits = attempts = 0
-    # A kill landing after the process exited is no kill: aim again, so KILLS land.
-    while hits < KILLS and attempts < 2 * KILLS:
-        attempts += 1
-        mode = "process_queue" if queued else "sync_all"
-        ledger.open()
-        running = world.start(mode)
-        if rng.random() < 0.4:  # any instant: start-up, enqueue, resume, a batch
-            run = kill_plugin(running, rng, max_delay=1.0)
-        else:  # after N scenes newly written
-            run = kill_plugin(running, rng, progress=progress, new_items=rng.randint(1, spread))
-        assert run.exit_code in (0, -9), run.stderr[-2000:]
-        ledger.close(killed(run))
-        hits += killed(run)
-        queued = queued or QUEUED_LINE in run.stderr
-    tally.faults += hits
 
-    ledger.open()
-    if not queued:  # the rule above: Sync All never got to queue the library
-        assert world.run("sync_all").exit_code == 0
-    runs = world.settle()
-    ledger.close(False)
-    assert runs[-1].exit_code == 0 and runs[-1].output["due_remaining"] == 0, runs[-1].stderr
+    def kill(running: RunningPlugin) -> PluginRun:
+        if rng.random() < 0.4:  # any instant: start-up, enqueue, resume, a batch
+            return kill_plugin(running, rng, max_delay=1.0)
+        # after N scenes newly written
+        return kill_plugin(running, rng, progress=progress, new_items=rng.randint(1, spread))
+
+    hits, attempts, ledger = kill_across_sync_all(world, KILLS, kill)
+    tally.faults += hits
     world.measure(tally)
     assert tally.clean, tally.summary()
 
