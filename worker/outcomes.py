@@ -124,14 +124,17 @@ class OutageStreak:
         self.count = 0
         self.tripped = False
 
-    def see(self, outcome: Outcome, *, new_event: bool = True) -> bool:
+    def see(self, outcome: Outcome, *, new_event: bool = True, fresh: bool = True) -> bool:
         """Count one outcome; True once the run shows an outage. An outage retry that failed
         while in flight with one already counted (`new_event=False`, `worker.parallel`) is
-        part of that event: it does not extend the streak."""
+        part of that event: it does not extend the streak. A success that started before the
+        streak's first failure (`fresh=False`: a scene in progress with it) says nothing of
+        now, so it does not end the streak."""
         if outcome.treatment is Treatment.BLOCK:
             self.tripped = True
         elif outcome.status.pushed:
-            self.count = 0
+            if fresh:
+                self.count = 0
         elif outcome.is_outage and new_event:
             self.count += 1
             if self.count >= self.limit:

@@ -39,6 +39,8 @@ class ParallelWrites(Generic[K, R]):
         self.limit = limit
         self.budget = budget
         self.epoch = 0  # outage events opened so far in the run
+        self.submitted = 0  # jobs started so far in the run
+        self._order: dict[K, int] = {}  # key -> its job's start number (this batch)
         self._pool: ThreadPoolExecutor | None = None
 
     def _executor(self) -> ThreadPoolExecutor:
@@ -59,6 +61,14 @@ class ParallelWrites(Generic[K, R]):
         self.epoch += 1
         return True
 
+    def started_since(self, key: K, mark: int) -> bool:
+        """Did `key`'s job start after `mark` jobs had started (`submitted` read earlier)?"""
+        return self._order.get(key, mark) >= mark
+
+    def _start(self, key: K) -> None:
+        self._order[key] = self.submitted
+        self.submitted += 1
+
     def _job(self, work: Callable[[], R]) -> R:
         try:
             return work()
@@ -68,9 +78,11 @@ class ParallelWrites(Generic[K, R]):
     def run(self, jobs: Iterable[tuple[K, Callable[[], R]]], done: Done[K, R]) -> None:
         """Run `jobs` in order, at most the limit at a time; `done` for each finished one."""
         pending = list(jobs)
+        self._order.clear()
         if self.threads == 1:
             for key, work in pending:
                 started = self.epoch
+                self._start(key)
                 try:
                     result = self._job(work)
                 except BaseException as exc:  # handed over like a thread's exception
@@ -91,6 +103,7 @@ class ParallelWrites(Generic[K, R]):
                     pending and not stopped and len(running) < min(self.threads, self.limit.limit)
                 ):
                     key, work = pending.pop()
+                    self._start(key)
                     running[self._executor().submit(self._job, work)] = (key, self.epoch)
                 if not running:
                     break

@@ -107,6 +107,7 @@ class PlexSyncStep:
         self.clock = clock
         self.counts: dict[str, int] = {}
         self.outage = OutageStreak()  # the run's one outage streak (worker.outcomes)
+        self._streak_from = 0  # jobs started when the streak's first failure came in
         self.refusals = RefusalStreak()  # items in a row refusing every write
         self._log: StashLog | None = None
 
@@ -243,7 +244,14 @@ class PlexSyncStep:
                 or outcome.status is not SceneStatus.PLEX_ERROR
                 or self.writes.outage_event(at)
             )
-            return self.outage.see(outcome, new_event=event) or bool(stop)
+            # A success of a scene that started before the streak's first failure was in
+            # progress with it: it says nothing of now and does not end the streak.
+            fresh = self.writes.started_since(sid, self._streak_from)
+            streak = self.outage.count
+            tripped = self.outage.see(outcome, new_event=event, fresh=fresh)
+            if streak == 0 and self.outage.count:
+                self._streak_from = self.writes.submitted
+            return tripped or bool(stop)
 
         by_id = {s.scene_id: s for s in matched}
         jobs = [

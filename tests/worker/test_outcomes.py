@@ -255,3 +255,14 @@ def test_a_blocked_outcome_blocks_the_batch_s_outage_retries_too() -> None:
         3: Outcome(SceneStatus.ITEM_GONE, "404"),
     }
     assert _streak([1, 2, 3], batch, OutageStreak()) == ["block", "block", "retry"]
+
+
+def test_a_success_that_started_before_the_streak_does_not_end_it() -> None:
+    down = Outcome(SceneStatus.STASH_UNAVAILABLE, "reset")
+    streak = OutageStreak()
+    for _ in range(3):
+        streak.see(down)
+    streak.see(SYNCED, fresh=False)  # in progress since before Stash went away
+    assert streak.count == 3
+    streak.see(SYNCED)  # started after: Stash answers again
+    assert streak.count == 0

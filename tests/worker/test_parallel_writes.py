@@ -109,3 +109,20 @@ def test_a_cover_larger_than_the_budget_still_goes_alone() -> None:
     assert budget.held == 150
     budget.release()
     assert budget.held == 0
+
+
+def test_each_job_knows_when_it_started() -> None:
+    writes: ParallelWrites[int, int] = ParallelWrites(2, AdaptiveLimit(2), CoverBudget())
+    marks: dict[int, int] = {}
+
+    def done(key: int, result: int | None, error: BaseException | None, at: int) -> bool:
+        marks[key] = writes.submitted
+        return False
+
+    writes.run([(k, lambda: 1) for k in range(6)], done)
+    writes.close()
+    assert writes.submitted == 6
+    # Each job started before the count reached 6 and after none had started.
+    assert all(writes.started_since(k, 0) and not writes.started_since(k, 6) for k in range(6))
+    # A job finishing with n jobs started began before the job started n-th.
+    assert all(not writes.started_since(k, marks[k]) for k in range(6))
