@@ -54,6 +54,7 @@ __all__ = [
     "PlexClient",
     "PlexSession",
     "RequestCounts",
+    "fetch_chunks",
     "translate_error",
 ]
 
@@ -71,6 +72,13 @@ _OK = (200, 201, 204)
 _IMAGE_ROUTES = {"poster": "posters", "art": "arts"}
 
 _log = logging.getLogger(__name__)
+
+
+def fetch_chunks(rating_keys: Iterable[int]) -> list[list[int]]:
+    """The keys once each, in order, cut into the multi-key fetches `fetch_items` sends
+    (≤ `FETCH_BATCH` per request); callers sending them in parallel cut them the same way."""
+    keys = list(dict.fromkeys(int(k) for k in rating_keys))
+    return [keys[i : i + FETCH_BATCH] for i in range(0, len(keys), FETCH_BATCH)]
 
 
 @dataclass
@@ -407,10 +415,9 @@ class PlexClient:
 
     def fetch_items(self, rating_keys: Iterable[int]) -> dict[int, PlexItemSnapshot]:
         """Full items by ratingKey, ≤ 100 keys per request; unknown keys are simply absent."""
-        keys = list(dict.fromkeys(int(k) for k in rating_keys))
         found: dict[int, PlexItemSnapshot] = {}
-        for start in range(0, len(keys), FETCH_BATCH):
-            self._fetch_chunk(keys[start : start + FETCH_BATCH], found)
+        for chunk in fetch_chunks(rating_keys):
+            self._fetch_chunk(chunk, found)
         return found
 
     def _fetch_chunk(self, chunk: list[int], found: dict[int, PlexItemSnapshot]) -> None:

@@ -1,12 +1,13 @@
 """Writing a scene's desired state to its Plex items: diff, one edit per changed item, images.
 
-`PlexWriter.fetch` reads the full items of a whole batch (≤ 100 keys per request);
-`PlexWriter.write` then handles one scene: each item is diffed against the desired state and
-the fingerprints we stored (SPEC §2.5 clearing and `preserve_plex_edits` rules, `plex.diff`),
-the cover is downloaded from Stash only when an image decision needs its bytes, changed images
-are uploaded, and one PUT per changed item (split only above 8 KiB) carries every field, tag
-and lock, the image locks included. Nothing changed → no request at all. A 414 (URL too long)
-re-splits the edit; a field too long even alone fails the scene with one line naming it.
+The Plex step reads the full items of a whole batch (`PlexClient.fetch_items`, ≤ 100 keys
+per request); `PlexWriter.write` then handles one scene: each item is diffed against the
+desired state and the fingerprints we stored (SPEC §2.5 clearing and `preserve_plex_edits`
+rules, `plex.diff`), the cover is downloaded from Stash only when an image decision needs its
+bytes, changed images are uploaded, and one PUT per changed item (split only above 8 KiB)
+carries every field, tag and lock, the image locks included. Nothing changed → no request at
+all. A 414 (URL too long) re-splits the edit; a field too long even alone fails the scene
+with one line naming it.
 A 400/401/403 refusal of one item's edit is narrowed down field by field (`plex.refusals`):
 only the refused field fails, it is remembered (`WriteTask.refused`) and not sent again until
 Stash's value changes. Over 400 lines for one reason: one scene's write (diff, images, the
@@ -185,11 +186,6 @@ class PlexWriter:
         self.client = client
         self.images = images
         self.preserve_plex_edits = preserve_plex_edits
-
-    def fetch(self, rating_keys: Iterable[int]) -> dict[int, PlexItemSnapshot]:
-        """Full items of a batch, ≤ 100 keys per request; gone keys are absent."""
-        keys = list(dict.fromkeys(int(k) for k in rating_keys))
-        return self.client.fetch_items(keys) if keys else {}
 
     def write(self, task: WriteTask, snapshots: Mapping[int, PlexItemSnapshot]) -> WriteResult:
         """Bring the scene's items to the desired state (see module docstring).

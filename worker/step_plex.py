@@ -24,7 +24,7 @@ from typing import Any
 
 from base.errors import ConfigError, PlexAuthError, PlexError, PlexServerDown
 from base.status import SceneStatus
-from plex.client import FETCH_BATCH, PlexClient
+from plex.client import PlexClient, fetch_chunks
 from plex.diff import preserved_fields
 from plex.errors import PlexWritesRefused
 from plex.index import PathIndex
@@ -126,9 +126,7 @@ class PlexSyncStep:
 
     def _fetch(self, rating_keys: Iterable[int]) -> dict[int, PlexItemSnapshot]:
         """Full items, ≤ 100 keys per request, the requests in parallel on the run's pool."""
-        keys = list(dict.fromkeys(int(k) for k in rating_keys))
-        chunks = [keys[i : i + FETCH_BATCH] for i in range(0, len(keys), FETCH_BATCH)]
-        return self.writes.map_ordered(self.client.fetch_items, chunks)
+        return self.writes.map_ordered(self.client.fetch_items, fetch_chunks(rating_keys))
 
     # -- the batch ----------------------------------------------------------------------------
 

@@ -50,7 +50,7 @@ def test_a_403_on_one_field_is_narrowed_down_after_one_probe(
     rk = item.rating_key
     emu.refuse_edits = {(rk, "studio"): 403}
     desired = _desired()
-    snapshots = writer.fetch([rk])
+    snapshots = writer.client.fetch_items([rk])
     emu.log.clear()
 
     result = writer.write(WriteTask(desired, ((1, rk),)), snapshots)
@@ -70,7 +70,7 @@ def test_a_403_on_one_field_is_narrowed_down_after_one_probe(
     emu.log.clear()
     again = writer.write(
         WriteTask(desired, ((1, rk),), result.fingerprints, frozenset({(1, rk)}), result.refusals),
-        writer.fetch([rk]),
+        writer.client.fetch_items([rk]),
     )
     assert again.status is SceneStatus.PLEX_REFUSED and again.refused_now == ()
     assert [r.field for r in again.refused_before] == ["studio"]
@@ -82,7 +82,7 @@ def test_a_revoked_token_is_not_taken_for_a_refusal(
 ) -> None:
     emu, writer = side
     item = emu.add_item(1, ["/media/movies/b.mkv"])
-    snapshots = writer.fetch([item.rating_key])
+    snapshots = writer.client.fetch_items([item.rating_key])
     emu.revoke_token()
     emu.log.clear()
     with pytest.raises(PlexAuthError):
@@ -97,7 +97,7 @@ def test_a_remembered_refusal_is_sent_again_once_the_value_changes(
     emu, writer = side
     rk = emu.add_item(1, ["/media/movies/c.mkv"]).rating_key
     emu.refuse_edits = {(rk, "studio"): 403}
-    first = writer.write(WriteTask(_desired(), ((1, rk),)), writer.fetch([rk]))
+    first = writer.write(WriteTask(_desired(), ((1, rk),)), writer.client.fetch_items([rk]))
     assert [r.field for r in first.refused_now] == ["studio"]
     emu.refuse_edits = {}
     changed = build_desired(
@@ -116,6 +116,6 @@ def test_a_remembered_refusal_is_sent_again_once_the_value_changes(
     task = WriteTask(
         changed, ((1, rk),), first.fingerprints or {}, frozenset({(1, rk)}), first.refusals
     )
-    result = writer.write(task, writer.fetch([rk]))
+    result = writer.write(task, writer.client.fetch_items([rk]))
     assert result.status is SceneStatus.SYNCED and result.refusals == ()
     assert emu.item(rk).studio == "Other" and emu.log.count(EDIT) == 1

@@ -269,7 +269,7 @@ def test_any_text_reaches_plex_as_sanitised_and_reads_back_equal(
         assert isinstance(desired, DesiredItem)
         _reset(emu, rating_key)
         task = WriteTask(desired, ((1, rating_key),))
-        first = writer.write(task, writer.fetch([rating_key]))
+        first = writer.write(task, writer.client.fetch_items([rating_key]))
         assert first.status in (SceneStatus.SYNCED, SceneStatus.UNCHANGED), first
         item = emu.library.items[rating_key]
         for name, value in desired.fields.items():
@@ -284,7 +284,7 @@ def test_any_text_reaches_plex_as_sanitised_and_reads_back_equal(
             assert all(len(n) <= MAX_NAME_CHARS and not _CONTROL.search(n) for n in names)
         again = writer.write(
             WriteTask(desired, task.targets, first.fingerprints or {}, frozenset(task.targets)),
-            writer.fetch([rating_key]),
+            writer.client.fetch_items([rating_key]),
         )
         assert again.status is SceneStatus.UNCHANGED and again.edits == 0, again
 

@@ -114,7 +114,7 @@ def _desired(summary: str, genres: list[str], actors: list[str] = ()) -> Desired
 def _write(emu: PlexEmulator, writer: PlexWriter, desired: DesiredItem):  # type: ignore[no-untyped-def]
     item = emu.add_item(1, [f"/media/movies/{len(emu.library.items)}.mkv"])
     result = writer.write(
-        WriteTask(desired, ((1, item.rating_key),)), writer.fetch([item.rating_key])
+        WriteTask(desired, ((1, item.rating_key),)), writer.client.fetch_items([item.rating_key])
     )
     return result, emu.library.items[item.rating_key]
 
